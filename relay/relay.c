@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Relay slots and their state machine. Everything here runs on the control
+ * thread, one operation at a time; workers only see directions published
+ * to their plans, and vhost callbacks only touch the registry fields. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+#include <rte_vhost.h>
+
+#include "log.h"
+#include "relay_int.h"
+
+#define LOG_TYPE vfwd_logtype_relay
+
+struct relay relays[RTE_MAX_ETHPORTS];
+pthread_mutex_t relay_registry_lock = PTHREAD_MUTEX_INITIALIZER;
+struct relay_params relay_cfg;
+static int pin_vf_to_vm[RTE_MAX_ETHPORTS], pin_vm_to_vf[RTE_MAX_ETHPORTS];
+
+struct relay_event {
+	uint32_t type;
+	uint32_t relay_id;
+	uint64_t seq;
+};
+
+static struct rte_ring *events;
+static int event_fd = -1;
+
+unsigned relay_max(void)
+{
+	return RTE_MAX_ETHPORTS;
+}
+
+static void init_dir(struct relay_dir *d, enum relay_dir_kind kind, unsigned id)
+{
+	memset(d, 0, sizeof(*d));
+	d->kind = kind;
+	d->relay_id = id;
+	d->cpu = -1;
+	atomic_init(&d->vid, -1);
+	atomic_init(&d->vf_port, -1);
+}
+
+int relay_init(const struct relay_params *p)
+{
+	relay_cfg = *p;
+	for (unsigned i = 0; i < RTE_MAX_ETHPORTS; i++) {
+		struct relay *r = &relays[i];
+		memset(r, 0, sizeof(*r));
+		r->id = i;
+		r->vid = r->pending_vid = -1;
+		init_dir(&r->vf_to_vm, DIR_VF_TO_VM, i);
+		init_dir(&r->vm_to_vf, DIR_VM_TO_VF, i);
+		pin_vf_to_vm[i] = p->pin_vf_to_vm ? p->pin_vf_to_vm[i] : -1;
+		pin_vm_to_vf[i] = p->pin_vm_to_vf ? p->pin_vm_to_vf[i] : -1;
+	}
+	relay_cfg.pin_vf_to_vm = pin_vf_to_vm;
+	relay_cfg.pin_vm_to_vf = pin_vm_to_vf;
+	events = rte_ring_create_elem("vfwd_events", sizeof(struct relay_event), 1024,
+		SOCKET_ID_ANY, RING_F_SC_DEQ);
+	event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (events == NULL || event_fd < 0)
+		return -ENOMEM;
+	return worker_init(&relay_cfg);
+}
+
+void relay_post_event(enum relay_event_type type, unsigned relay_id, uint64_t seq)
+{
+	struct relay_event ev = {.type = type, .relay_id = relay_id, .seq = seq};
+	if (rte_ring_mp_enqueue_elem(events, &ev, sizeof(ev)) < 0)
+		LOG(CRIT, "relay %u: event ring full, event %u lost", relay_id, type);
+	uint64_t one = 1;
+	if (write(event_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		LOG(ERR, "relay event fd: %s", strerror(errno));
+}
+
+int relay_event_fd(void)
+{
+	return event_fd;
+}
+
+static int fault(struct relay_fault *f, const char *step, int ret)
+{
+	if (f != NULL)
+		f->step = step;
+	return ret;
+}
+
+static int ensure_pool(struct relay *r, int socket)
+{
+	if (r->pool == NULL) {
+		r->pool = pool_get(r->id, socket);
+		r->vm_to_vf.pool = r->pool;
+	}
+	return r->pool != NULL ? 0 : -ENOMEM;
+}
+
+static void release_pool_if_unused(struct relay *r)
+{
+	if (r->dpdk_state != DPDK_UNINIT || r->virtio_state != VIRTIO_UNINIT)
+		return;
+	pool_put(r->pool);
+	r->pool = NULL;
+	r->vm_to_vf.pool = NULL;
+}
+
+static void set_vf_port(struct relay *r, int port)
+{
+	atomic_store_explicit(&r->vf_to_vm.vf_port, port, memory_order_release);
+	atomic_store_explicit(&r->vm_to_vf.vf_port, port, memory_order_release);
+}
+
+/* ADDED + VM READY -> READY: start the port and let both directions use it. */
+static void start_forwarding(struct relay *r)
+{
+	if (vf_start(r->port_id, NULL) < 0) {
+		LOG(WARNING, "relay %u: vf did not start; stays DPDK_ADDED", r->id);
+		return;
+	}
+	set_vf_port(r, r->port_id);
+	int cpu = worker_publish(&r->vf_to_vm, pin_vf_to_vm[r->id], vf_socket(r->port_id));
+	if (cpu < 0) {
+		LOG(ERR, "relay %u: no worker for vf_to_vm", r->id);
+		set_vf_port(r, -1);
+		worker_synchronize();
+		vf_stop(r->port_id);
+		return;
+	}
+	r->dpdk_state = DPDK_READY;
+	LOG(INFO, "relay %u: forwarding (vf_to_vm on cpu %d, vm_to_vf on cpu %d)", r->id, cpu,
+		r->vm_to_vf.cpu);
+}
+
+/* READY -> ADDED: withdraw the port from both directions, then stop it. */
+static void stop_forwarding(struct relay *r)
+{
+	set_vf_port(r, -1);
+	worker_unpublish(&r->vf_to_vm); /* also the grace period for vm_to_vf */
+	fwd_flush_stash(&r->vf_to_vm);
+	vf_stop(r->port_id);
+	r->dpdk_state = DPDK_ADDED;
+}
+
+int relay_attach_vf(unsigned id, const char *devargs, bool conditional, struct relay_fault *f)
+{
+	if (id >= relay_max())
+		return fault(f, "relay id", -EINVAL);
+	struct relay *r = &relays[id];
+	if (r->dpdk_state != DPDK_UNINIT) {
+		if (conditional && strcasecmp(r->vf_name, devargs) == 0)
+			return 0;
+		LOG(ERR, "relay %u: already holds vf %s", id, r->vf_name);
+		return fault(f, "relay busy", -EBUSY);
+	}
+	uint16_t port;
+	int ret = vf_probe(devargs, &port, f);
+	if (ret < 0)
+		return ret;
+	if (ensure_pool(r, vf_socket(port)) < 0) {
+		vf_remove(port);
+		return fault(f, "rte_pktmbuf_pool_create", -ENOMEM);
+	}
+	uint64_t capa;
+	ret = vf_configure(port, r->pool, &capa, f);
+	if (ret < 0 || (r->vf_name = strdup(devargs)) == NULL) {
+		vf_remove(port);
+		release_pool_if_unused(r);
+		return ret < 0 ? -EIO : fault(f, "strdup", -ENOMEM);
+	}
+	r->port_id = port;
+	r->vm_to_vf.tx_offload_capa = capa; /* published by the vf_port store */
+	r->dpdk_state = DPDK_ADDED;
+	LOG(INFO, "relay %u: vf %s attached as port %u (tx offloads 0x%" PRIx64 ")", id, devargs,
+		port, capa);
+	if (r->virtio_state == VIRTIO_READY)
+		start_forwarding(r);
+	return 0;
+}
+
+int relay_detach_vf(unsigned id, const char *devargs, bool conditional, struct relay_fault *f)
+{
+	if (id >= relay_max())
+		return fault(f, "relay id", -EINVAL);
+	struct relay *r = &relays[id];
+	if (r->dpdk_state == DPDK_UNINIT)
+		return conditional ? 0 : fault(f, "no vf", -ENOENT);
+	if (devargs != NULL && strcasecmp(r->vf_name, devargs) != 0)
+		return fault(f, "vf mismatch", -EXDEV);
+	if (r->dpdk_state == DPDK_READY)
+		stop_forwarding(r);
+	vf_remove(r->port_id);
+	LOG(INFO, "relay %u: vf %s detached", id, r->vf_name);
+	free(r->vf_name);
+	r->vf_name = NULL;
+	r->vm_to_vf.tx_offload_capa = 0;
+	r->dpdk_state = DPDK_UNINIT;
+	release_pool_if_unused(r);
+	return 0;
+}
+
+static void vm_up(struct relay *r, uint64_t seq)
+{
+	if (r->virtio_state == VIRTIO_READY || !vm_take_vid(r, seq))
+		return; /* already gone again: a later event follows */
+	int numa = rte_vhost_get_numa_node(r->vid);
+	if (ensure_pool(r, numa) < 0) {
+		LOG(ERR, "relay %u: no pool for the vm; not forwarding", r->id);
+		return;
+	}
+	int cpu = worker_publish(&r->vm_to_vf, pin_vm_to_vf[r->id], numa);
+	if (cpu < 0) {
+		LOG(ERR, "relay %u: no worker for vm_to_vf", r->id);
+		return;
+	}
+	r->virtio_state = VIRTIO_READY;
+	if (r->dpdk_state == DPDK_ADDED)
+		start_forwarding(r);
+}
+
+static void vm_down(struct relay *r)
+{
+	if (r->virtio_state != VIRTIO_READY)
+		return;
+	if (r->dpdk_state == DPDK_READY)
+		stop_forwarding(r);
+	worker_unpublish(&r->vm_to_vf);
+	fwd_flush_stash(&r->vm_to_vf);
+	r->vid = -1;
+	r->virtio_state = VIRTIO_UNINIT;
+	release_pool_if_unused(r);
+}
+
+void relay_process_events(void)
+{
+	struct relay_event ev;
+	uint64_t n;
+	if (read(event_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		LOG(ERR, "relay event fd: %s", strerror(errno));
+	while (rte_ring_sc_dequeue_elem(events, &ev, sizeof(ev)) == 0) {
+		if (ev.relay_id >= relay_max())
+			continue;
+		struct relay *r = &relays[ev.relay_id];
+		if (ev.type == EV_VM_NEW)
+			vm_up(r, ev.seq);
+		else
+			vm_down(r);
+	}
+}
+
+int relay_add_socket(unsigned id, const char *path, struct relay_fault *f)
+{
+	if (id >= relay_max())
+		return fault(f, "relay id", -EINVAL);
+	struct relay *r = &relays[id];
+	if (r->socket_path != NULL)
+		return fault(f, "relay has a socket", -EBUSY);
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return fault(f, "strdup", -ENOMEM);
+	pthread_mutex_lock(&relay_registry_lock);
+	for (unsigned i = 0; i < relay_max(); i++)
+		if (relays[i].socket_path != NULL && strcmp(relays[i].socket_path, path) == 0) {
+			pthread_mutex_unlock(&relay_registry_lock);
+			free(copy);
+			return fault(f, "socket in use", -EEXIST);
+		}
+	r->socket_path = copy; /* before registering: new_device looks it up */
+	pthread_mutex_unlock(&relay_registry_lock);
+	struct relay_fault vf = {0};
+	int ret = vm_register(path, &vf);
+	if (ret < 0) {
+		pthread_mutex_lock(&relay_registry_lock);
+		r->socket_path = NULL;
+		pthread_mutex_unlock(&relay_registry_lock);
+		free(copy);
+		return fault(f, vf.step, ret);
+	}
+	return 0;
+}
+
+int relay_remove_socket(unsigned id, struct relay_fault *f)
+{
+	if (id >= relay_max())
+		return fault(f, "relay id", -EINVAL);
+	struct relay *r = &relays[id];
+	if (r->socket_path == NULL)
+		return fault(f, "no socket", -ENOENT);
+	/* a connected VM is destroyed synchronously here: apply that now */
+	int ret = vm_unregister(r->socket_path);
+	relay_process_events();
+	pthread_mutex_lock(&relay_registry_lock);
+	char *path = r->socket_path;
+	r->socket_path = NULL;
+	pthread_mutex_unlock(&relay_registry_lock);
+	free(path);
+	return ret < 0 ? fault(f, "rte_vhost_driver_unregister", -EIO) : 0;
+}
+
+static void load_counters(struct relay_counters *dst, const struct relay_counters *src)
+{
+	const uint64_t *s = (const uint64_t *)src;
+	uint64_t *d = (uint64_t *)dst;
+	for (size_t i = 0; i < sizeof(*src) / sizeof(uint64_t); i++)
+		d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+}
+
+int relay_get_info(unsigned id, struct relay_info *info)
+{
+	if (id >= relay_max())
+		return -EINVAL;
+	const struct relay *r = &relays[id];
+	memset(info, 0, sizeof(*info));
+	info->id = id;
+	info->dpdk_state = r->dpdk_state;
+	info->virtio_state = r->virtio_state;
+	info->active = r->dpdk_state == DPDK_READY && r->virtio_state == VIRTIO_READY;
+	info->vf_to_vm_cpu = r->vf_to_vm.cpu;
+	info->vm_to_vf_cpu = r->vm_to_vf.cpu;
+	info->vf_name = r->vf_name;
+	info->socket_path = r->socket_path;
+	info->socket_id = r->pool != NULL && r->pool->socket_id >= 0 ? (uint32_t)r->pool->socket_id :
+									   UINT32_MAX;
+	load_counters(&info->vf_to_vm, &r->vf_to_vm.c);
+	load_counters(&info->vm_to_vf, &r->vm_to_vf.c);
+	return 0;
+}
+
+void relay_pool_usage(unsigned *in_use, unsigned *capacity)
+{
+	pool_usage(in_use, capacity);
+}
+
+void relay_fini(void)
+{
+	for (unsigned i = 0; i < relay_max(); i++) {
+		if (relays[i].socket_path != NULL)
+			relay_remove_socket(i, NULL);
+		vm_down(&relays[i]); /* a VM whose socket is gone */
+		relay_detach_vf(i, NULL, true, NULL);
+	}
+	worker_fini();
+	unsigned in_use, cap;
+	pool_usage(&in_use, &cap);
+	if (in_use > 0)
+		LOG(ERR, "%u mbufs not returned to the pools at exit", in_use);
+	if (event_fd >= 0)
+		close(event_fd);
+	event_fd = -1;
+	rte_ring_free(events);
+	events = NULL;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The data plane as the control side sees it: plain C types, no rte_*.
+ * Every function here runs on the control thread only. */
+#ifndef VFWD_RELAY_H
+#define VFWD_RELAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum relay_dpdk_state {
+	DPDK_UNINIT,
+	DPDK_ADDED,  /* port probed and configured, stopped: no VM */
+	DPDK_READY,  /* port started, forwarding */
+	DPDK_REMOVING1,
+	DPDK_REMOVING2,
+};
+
+enum relay_virtio_state {
+	VIRTIO_UNINIT,
+	VIRTIO_READY,
+	VIRTIO_REMOVING1,
+	VIRTIO_REMOVING2,
+};
+
+const char *relay_dpdk_state_str(enum relay_dpdk_state s);
+const char *relay_virtio_state_str(enum relay_virtio_state s);
+
+/* Counters of one direction; one writer at a time (its worker, or the
+ * control thread while the direction is not published). */
+struct relay_counters {
+	uint64_t pkts_rx, bytes_rx;
+	uint64_t pkts_tx, bytes_tx;
+	uint64_t pkts_dropped_queue_full, bytes_dropped_queue_full;
+	uint64_t pkts_dropped_not_connected, bytes_dropped_not_connected;
+	uint64_t pkts_dropped_invalid; /* offload request we cannot honour */
+};
+
+struct relay_info {
+	unsigned id;
+	enum relay_dpdk_state dpdk_state;
+	enum relay_virtio_state virtio_state;
+	bool active; /* both halves READY */
+	int vf_to_vm_cpu; /* -1: not placed */
+	int vm_to_vf_cpu;
+	const char *vf_name;     /* devargs as given, NULL if none */
+	const char *socket_path; /* NULL if none */
+	uint32_t socket_id;      /* mempool NUMA node, UINT32_MAX if none */
+	struct relay_counters vf_to_vm, vm_to_vf;
+};
+
+struct relay_params {
+	const bool *worker_cpus; /* [n_cpus] */
+	unsigned n_cpus;
+	const int *pin_vf_to_vm; /* [relay id] CPU or -1 */
+	const int *pin_vm_to_vf;
+	bool vhost_client;
+	bool enable_jumbo, enable_mrgbuf, enable_tso;
+	uid_t socket_uid; /* (uid_t)-1: keep */
+	gid_t socket_gid;
+	unsigned idle_sleep_max_us;
+};
+
+/* Why an operation failed: the DPDK step, for error messages and the
+ * control plane's error_code_source. */
+struct relay_fault {
+	const char *step;
+};
+
+int relay_init(const struct relay_params *p);
+/* Tear everything down: VMs, VFs, sockets, workers. */
+void relay_fini(void);
+unsigned relay_max(void);
+
+/* VF half. devargs: PCI address or any rte_dev_probe string.
+ * conditional: succeed without action if this VF is already on the relay.
+ * Returns 0 or -errno: -EINVAL bad id, -EBUSY relay holds another VF,
+ * -ENODEV probe failed, -EIO configure/start failed. */
+int relay_attach_vf(unsigned id, const char *devargs, bool conditional, struct relay_fault *f);
+/* -ENOENT: no VF (and not conditional); -EXDEV: relay holds another device. */
+int relay_detach_vf(unsigned id, const char *devargs, bool conditional, struct relay_fault *f);
+
+/* vhost-user socket of a relay. */
+int relay_add_socket(unsigned id, const char *path, struct relay_fault *f);
+int relay_remove_socket(unsigned id, struct relay_fault *f);
+
+int relay_get_info(unsigned id, struct relay_info *info);
+
+/* Readable when the vhost or interrupt threads posted relay events;
+ * relay_process_events() then applies them on the control thread. */
+int relay_event_fd(void);
+void relay_process_events(void);
+
+/* Free mbufs of all relay pools, and their capacity (for leak checks). */
+void relay_pool_usage(unsigned *in_use, unsigned *capacity);
+
+#endif

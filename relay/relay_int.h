@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internal structures of the data plane, shared by relay/ files only. */
+#ifndef VFWD_RELAY_INT_H
+#define VFWD_RELAY_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "relay.h"
+
+#define RELAY_BURST 32
+#define RELAY_RX_DESC 1024
+#define RELAY_TX_DESC 1024
+
+enum relay_dir_kind { DIR_VF_TO_VM, DIR_VM_TO_VF };
+
+/* One direction of a relay. The first cache line is the worker's. */
+struct relay_dir {
+	/* worker: ro; vhost thread/control: rw (store-release) */
+	_Atomic int vid;     /* vhost device, -1: VM not connected */
+	_Atomic int vf_port; /* VF ethdev, -1: VF not ready */
+	/* worker: ro; control: rw while unpublished */
+	enum relay_dir_kind kind;
+	uint16_t n_queue_pairs; /* guest queue pairs (VM->VF polls each TX ring) */
+	struct rte_mempool *pool; /* VM->VF: where dequeued mbufs come from */
+	uint64_t tx_offload_capa; /* VM->VF: what the VF does in hardware */
+	/* worker: rw; control: rw while unpublished */
+	uint16_t next_queue;
+	uint16_t stash_n;
+	struct relay_counters c;
+	struct rte_mbuf *stash[RELAY_BURST]; /* unsent packets: one more try */
+	/* control only */
+	int cpu;         /* worker lcore, -1: unpublished */
+	unsigned relay_id;
+} __rte_cache_aligned;
+
+struct relay {
+	struct relay_dir vf_to_vm, vm_to_vf;
+	/* control only */
+	unsigned id;
+	enum relay_dpdk_state dpdk_state;
+	enum relay_virtio_state virtio_state;
+	char *vf_name;   /* devargs as given */
+	uint16_t port_id;
+	struct rte_mempool *pool;
+	int vid;         /* control's copy of the connected device */
+	/* registry lock: shared with the vhost thread */
+	char *socket_path;
+	int pending_vid; /* last new_device not yet destroyed, -1 */
+	uint64_t conn_seq;
+};
+
+extern struct relay relays[];
+extern pthread_mutex_t relay_registry_lock;
+extern struct relay_params relay_cfg;
+
+/* worker.c */
+int worker_init(const struct relay_params *p);
+void worker_fini(void);
+/* Publish dir on cpu (or the least-loaded worker if cpu < 0); returns the
+ * cpu used. Returns after no worker can still see an old plan. */
+int worker_publish(struct relay_dir *d, int cpu, int numa);
+/* Remove dir from its worker; on return no worker touches it. */
+void worker_unpublish(struct relay_dir *d);
+/* Wait until every worker has passed a quiescent state. */
+void worker_synchronize(void);
+
+/* fwd.c: one pass over a direction; returns packets moved */
+unsigned fwd_vf_to_vm(struct relay_dir *d);
+unsigned fwd_vm_to_vf(struct relay_dir *d);
+/* Free stashed mbufs of an unpublished direction, counted as not connected. */
+void fwd_flush_stash(struct relay_dir *d);
+
+/* offload.c: complete in software the checksums the guest asked for and
+ * the VF cannot do. Packets that cannot be sent are freed and counted as
+ * invalid; the others are compacted to the front. Returns their number. */
+uint16_t offload_prepare(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n);
+
+/* pool.c */
+struct rte_mempool *pool_get(unsigned relay_id, int socket);
+void pool_put(struct rte_mempool *mp);
+void pool_usage(unsigned *in_use, unsigned *capacity);
+
+/* vf.c */
+int vf_probe(const char *devargs, uint16_t *port, struct relay_fault *f);
+int vf_configure(uint16_t port, struct rte_mempool *mp, uint64_t *tx_capa,
+	struct relay_fault *f);
+int vf_start(uint16_t port, struct relay_fault *f);
+void vf_stop(uint16_t port);
+void vf_remove(uint16_t port);
+int vf_socket(uint16_t port);
+
+/* vm.c */
+int vm_register(const char *path, struct relay_fault *f);
+int vm_unregister(const char *path);
+/* Take the device new_device published if connection seq is still current. */
+bool vm_take_vid(struct relay *r, uint64_t seq);
+
+/* relay.c: posted by vm.c callbacks from the vhost thread */
+enum relay_event_type { EV_VM_NEW, EV_VM_DESTROY };
+void relay_post_event(enum relay_event_type type, unsigned relay_id, uint64_t seq);
+
+#endif

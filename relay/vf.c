@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The VF half: hotplug by PCI address or devargs, configure one RX and one
+ * TX queue on the relay's pool, start/stop, remove. */
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+
+#include "log.h"
+#include "relay_int.h"
+
+#define LOG_TYPE vfwd_logtype_vf
+
+static int fault(struct relay_fault *f, const char *step, int ret)
+{
+	if (f != NULL)
+		f->step = step;
+	return ret;
+}
+
+/* The port probed for devargs: the device name is what rte_dev_probe
+ * reports for it (its PCI address, or the vdev name before the first ','). */
+static int find_port(const char *devargs, uint16_t *port)
+{
+	struct rte_devargs da;
+	uint16_t p;
+	if (rte_devargs_parse(&da, devargs) < 0)
+		return -EINVAL;
+	rte_devargs_reset(&da);
+	RTE_ETH_FOREACH_DEV(p) {
+		struct rte_eth_dev_info info;
+		if (rte_eth_dev_info_get(p, &info) == 0 && info.device != NULL &&
+			strcmp(rte_dev_name(info.device), da.name) == 0) {
+			*port = p;
+			return 0;
+		}
+	}
+	return -ENODEV;
+}
+
+int vf_probe(const char *devargs, uint16_t *port, struct relay_fault *f)
+{
+	if (find_port(devargs, port) == 0) {
+		LOG(ERR, "vf %s: already an ethdev (port %u)", devargs, *port);
+		return fault(f, "rte_dev_probe", -EEXIST);
+	}
+	int ret = rte_dev_probe(devargs);
+	if (ret < 0) {
+		LOG(ERR, "vf %s: rte_dev_probe: %s (is it bound to vfio-pci?)", devargs,
+			rte_strerror(-ret));
+		return fault(f, "rte_dev_probe", -ENODEV);
+	}
+	if (find_port(devargs, port) < 0) {
+		LOG(ERR, "vf %s: probed but no ethdev port found", devargs);
+		return fault(f, "rte_eth_dev_get_port_by_name", -ENODEV);
+	}
+	return 0;
+}
+
+int vf_configure(uint16_t port, struct rte_mempool *mp, uint64_t *tx_capa, struct relay_fault *f)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	uint16_t nb_rx = RELAY_RX_DESC, nb_tx = RELAY_TX_DESC;
+	int ret;
+
+	if ((ret = rte_eth_dev_info_get(port, &info)) < 0)
+		return fault(f, "rte_eth_dev_info_get", ret);
+	memset(&conf, 0, sizeof(conf));
+	conf.rxmode.offloads = info.rx_offload_capa &
+		(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM |
+			RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
+	uint64_t want_tx = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+		RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if (relay_cfg.enable_tso)
+		want_tx |= RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_UDP_TSO;
+	conf.txmode.offloads = info.tx_offload_capa & want_tx;
+	*tx_capa = conf.txmode.offloads;
+
+	if ((ret = rte_eth_dev_configure(port, 1, 1, &conf)) < 0) {
+		LOG(ERR, "vf port %u: rte_eth_dev_configure: %s", port, rte_strerror(-ret));
+		return fault(f, "rte_eth_dev_configure", ret);
+	}
+	uint16_t mtu = relay_cfg.enable_jumbo ? 9000 : 2100;
+	if (mtu > info.max_mtu)
+		mtu = info.max_mtu;
+	ret = rte_eth_dev_set_mtu(port, mtu);
+	if (ret < 0 && ret != -ENOTSUP)
+		LOG(WARNING, "vf port %u: rte_eth_dev_set_mtu %u: %s", port, mtu,
+			rte_strerror(-ret));
+	rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rx, &nb_tx);
+	int socket = rte_eth_dev_socket_id(port);
+	if ((ret = rte_eth_tx_queue_setup(port, 0, nb_tx, socket, NULL)) < 0) {
+		LOG(ERR, "vf port %u: rte_eth_tx_queue_setup: %s", port, rte_strerror(-ret));
+		return fault(f, "rte_eth_tx_queue_setup", ret);
+	}
+	if ((ret = rte_eth_rx_queue_setup(port, 0, nb_rx, socket, NULL, mp)) < 0) {
+		LOG(ERR, "vf port %u: rte_eth_rx_queue_setup: %s", port, rte_strerror(-ret));
+		return fault(f, "rte_eth_rx_queue_setup", ret);
+	}
+	ret = rte_eth_promiscuous_enable(port);
+	if (ret < 0 && ret != -ENOTSUP)
+		LOG(WARNING, "vf port %u: promiscuous mode: %s", port, rte_strerror(-ret));
+	return 0;
+}
+
+int vf_start(uint16_t port, struct relay_fault *f)
+{
+	int ret = rte_eth_dev_start(port);
+	if (ret < 0) {
+		LOG(ERR, "vf port %u: rte_eth_dev_start: %s", port, rte_strerror(-ret));
+		return fault(f, "rte_eth_dev_start", ret);
+	}
+	return 0;
+}
+
+void vf_stop(uint16_t port)
+{
+	int ret = rte_eth_dev_stop(port);
+	if (ret < 0)
+		LOG(WARNING, "vf port %u: rte_eth_dev_stop: %s", port, rte_strerror(-ret));
+}
+
+/* Stop, close and unplug; the port's queues give their mbufs back. */
+void vf_remove(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+	struct rte_device *dev = NULL;
+	if (rte_eth_dev_info_get(port, &info) == 0)
+		dev = info.device;
+	vf_stop(port);
+	/* remove before close: close frees the data rte_dev_remove walks */
+	int ret = dev != NULL ? rte_dev_remove(dev) : -ENODEV;
+	if (ret < 0) {
+		LOG(WARNING, "vf port %u: rte_dev_remove: %s; closing the port only", port,
+			rte_strerror(-ret));
+		rte_eth_dev_close(port);
+	}
+}
+
+int vf_socket(uint16_t port)
+{
+	return rte_eth_dev_socket_id(port);
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The VM half: vhost-user sockets and the callbacks librte_vhost runs on
+ * its own thread. Callbacks do only what must be synchronous (publish or
+ * withdraw the device id) and post the rest to the control thread. */
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <rte_vhost.h>
+
+#include "log.h"
+#include "relay_int.h"
+
+#define LOG_TYPE vfwd_logtype_vm
+
+/* Relay owning a socket path; registry lock held. */
+static struct relay *by_path(const char *path)
+{
+	for (unsigned i = 0; i < relay_max(); i++)
+		if (relays[i].socket_path != NULL && strcmp(relays[i].socket_path, path) == 0)
+			return &relays[i];
+	return NULL;
+}
+
+static void set_vid(struct relay *r, int vid)
+{
+	atomic_store_explicit(&r->vf_to_vm.vid, vid, memory_order_release);
+	atomic_store_explicit(&r->vm_to_vf.vid, vid, memory_order_release);
+}
+
+static int new_device(int vid)
+{
+	char path[PATH_MAX];
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) < 0)
+		return -1;
+	/* poll mode: the guest need not kick us */
+	for (uint16_t q = 0; q < rte_vhost_get_vring_num(vid); q++)
+		rte_vhost_enable_guest_notification(vid, q, 0);
+
+	pthread_mutex_lock(&relay_registry_lock);
+	struct relay *r = by_path(path);
+	if (r == NULL || r->pending_vid >= 0) {
+		pthread_mutex_unlock(&relay_registry_lock);
+		LOG(ERR, "vm %s: %s", path,
+			r == NULL ? "no relay owns this socket" : "relay already has a VM; refused");
+		return -1;
+	}
+	uint16_t pairs = rte_vhost_get_vring_num(vid) / 2;
+	r->pending_vid = vid;
+	r->vm_to_vf.n_queue_pairs = pairs > 0 ? pairs : 1;
+	r->vm_to_vf.next_queue = 0;
+	uint64_t seq = ++r->conn_seq;
+	unsigned id = r->id;
+	pthread_mutex_unlock(&relay_registry_lock);
+	LOG(INFO, "relay %u: vm connected on %s (vid %d, %u queue pairs)", id, path, vid,
+		pairs);
+	relay_post_event(EV_VM_NEW, id, seq);
+	return 0;
+}
+
+static void destroy_device(int vid)
+{
+	pthread_mutex_lock(&relay_registry_lock);
+	struct relay *r = NULL;
+	for (unsigned i = 0; i < relay_max(); i++)
+		if (relays[i].pending_vid == vid)
+			r = &relays[i];
+	if (r == NULL) {
+		pthread_mutex_unlock(&relay_registry_lock);
+		return;
+	}
+	r->pending_vid = -1;
+	set_vid(r, -1);
+	uint64_t seq = ++r->conn_seq;
+	unsigned id = r->id;
+	pthread_mutex_unlock(&relay_registry_lock);
+	/* librte_vhost frees the rings when we return: no worker may still
+	 * be inside a burst that loaded the old id */
+	worker_synchronize();
+	LOG(INFO, "relay %u: vm disconnected (vid %d)", id, vid);
+	relay_post_event(EV_VM_DESTROY, id, seq);
+}
+
+static const struct rte_vhost_device_ops vm_ops = {
+	.new_device = new_device,
+	.destroy_device = destroy_device,
+};
+
+/* Store the vid published by new_device into the relay, if that device is
+ * still the current one. Called by relay.c on the control thread. */
+bool vm_take_vid(struct relay *r, uint64_t seq)
+{
+	bool current;
+	pthread_mutex_lock(&relay_registry_lock);
+	current = r->conn_seq == seq && r->pending_vid >= 0;
+	if (current) {
+		r->vid = r->pending_vid;
+		set_vid(r, r->vid);
+	}
+	pthread_mutex_unlock(&relay_registry_lock);
+	return current;
+}
+
+int vm_register(const char *path, struct relay_fault *f)
+{
+	uint64_t flags = relay_cfg.vhost_client ? RTE_VHOST_USER_CLIENT : 0;
+	uint64_t off = (1ULL << VIRTIO_NET_F_CTRL_RX);
+	struct stat st;
+	int ret;
+
+	f->step = "rte_vhost_driver_register";
+	if (!relay_cfg.vhost_client && lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			LOG(ERR, "vm %s: exists and is not a socket", path);
+			return -EEXIST;
+		}
+		unlink(path); /* stale socket of an earlier run */
+	}
+	if (!relay_cfg.enable_mrgbuf)
+		off |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;
+	if (!relay_cfg.enable_tso)
+		off |= (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |
+			(1ULL << VIRTIO_NET_F_HOST_UFO);
+	if ((ret = rte_vhost_driver_register(path, flags)) < 0) {
+		LOG(ERR, "vm %s: rte_vhost_driver_register failed", path);
+		return -EIO;
+	}
+	if (rte_vhost_driver_disable_features(path, off) < 0 ||
+		rte_vhost_driver_callback_register(path, &vm_ops) < 0) {
+		rte_vhost_driver_unregister(path);
+		return -EIO;
+	}
+	if (rte_vhost_driver_start(path) < 0) {
+		f->step = "rte_vhost_driver_start";
+		LOG(ERR, "vm %s: rte_vhost_driver_start failed", path);
+		rte_vhost_driver_unregister(path);
+		return -EIO;
+	}
+	if (!relay_cfg.vhost_client &&
+		(relay_cfg.socket_uid != (uid_t)-1 || relay_cfg.socket_gid != (gid_t)-1) &&
+		chown(path, relay_cfg.socket_uid, relay_cfg.socket_gid) < 0)
+		LOG(WARNING, "vm %s: chown: %s", path, strerror(errno));
+	LOG(INFO, "vm %s: registered (%s mode)", path, relay_cfg.vhost_client ? "client" : "server");
+	return 0;
+}
+
+int vm_unregister(const char *path)
+{
+	int ret = rte_vhost_driver_unregister(path);
+	if (ret < 0)
+		LOG(WARNING, "vm %s: rte_vhost_driver_unregister failed", path);
+	if (!relay_cfg.vhost_client)
+		unlink(path);
+	return ret;
+}

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* virtio-forwarder: start-up and shutdown order, and the control loop. */
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+
+#include "daemon.h"
+#include "eal_args.h"
+#include "log.h"
+#include "options.h"
+#include "relay.h"
+#include "stats_dump.h"
+
+#define LOG_TYPE vfwd_logtype_main
+
+/* Owner of the sockets: a missing default account only warns (it is the
+ * Debian libvirt name and may not exist), a missing explicit one is fatal. */
+static int resolve_owner(const struct vfwd_config *cfg, uid_t *uid, gid_t *gid)
+{
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (cfg->vhost_user != NULL) {
+		struct passwd *pw = getpwnam(cfg->vhost_user);
+		if (pw != NULL)
+			*uid = pw->pw_uid;
+		else if (!cfg->vhost_user_default)
+			return fprintf(stderr, "virtio-forwarder: unknown user '%s'\n", cfg->vhost_user),
+			       -1;
+	}
+	if (cfg->vhost_group != NULL) {
+		struct group *gr = getgrnam(cfg->vhost_group);
+		if (gr != NULL)
+			*gid = gr->gr_gid;
+		else if (!cfg->vhost_group_default)
+			return fprintf(stderr, "virtio-forwarder: unknown group '%s'\n",
+				       cfg->vhost_group),
+			       -1;
+	}
+	return 0;
+}
+
+static void log_stats(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (f == NULL)
+		return;
+	stats_dump(f);
+	fclose(f);
+	char *save = NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		LOG(NOTICE, "stats %s", line);
+	free(buf);
+}
+
+static int start_relays(const struct vfwd_config *cfg, uid_t uid, gid_t gid)
+{
+	int pin_a[VFWD_MAX_RELAYS], pin_b[VFWD_MAX_RELAYS];
+	for (unsigned i = 0; i < VFWD_MAX_RELAYS; i++)
+		pin_a[i] = pin_b[i] = -1;
+	for (unsigned i = 0; i < cfg->n_pins; i++) {
+		pin_a[cfg->pins[i].relay_id] = cfg->pins[i].vf_to_vm_cpu;
+		pin_b[cfg->pins[i].relay_id] = cfg->pins[i].vm_to_vf_cpu;
+	}
+	struct relay_params p = {
+		.worker_cpus = cfg->worker_cpus,
+		.n_cpus = VFWD_MAX_CPUS,
+		.pin_vf_to_vm = pin_a,
+		.pin_vm_to_vf = pin_b,
+		.vhost_client = cfg->vhost_client,
+		.enable_jumbo = cfg->enable_jumbo,
+		.enable_mrgbuf = cfg->enable_mrgbuf,
+		.enable_tso = cfg->enable_tso,
+		.socket_uid = uid,
+		.socket_gid = gid,
+		.idle_sleep_max_us = cfg->idle_sleep_max_us,
+	};
+	int ret = relay_init(&p);
+	if (ret < 0) {
+		LOG(ERR, "relay_init: %s", strerror(-ret));
+		return ret;
+	}
+	if (!cfg->dynamic_sockets) {
+		for (unsigned id = 0; id < relay_max(); id++) {
+			char *path = options_socket_path(cfg, id);
+			struct relay_fault f = {0};
+			ret = path ? relay_add_socket(id, path, &f) : -ENOMEM;
+			free(path);
+			if (ret < 0) {
+				LOG(ERR, "relay %u: static socket: %s failed", id, f.step);
+				return ret;
+			}
+		}
+	}
+	for (unsigned i = 0; i < cfg->n_static_vfs; i++) {
+		const struct vfwd_static_vf *vf = &cfg->static_vfs[i];
+		struct relay_fault f = {0};
+		ret = relay_attach_vf(vf->relay_id, vf->devargs, false, &f);
+		if (ret < 0) {
+			LOG(ERR, "relay %u: --add-pci-vf %s: %s failed: %s", vf->relay_id, vf->devargs,
+				f.step, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void control_loop(int sig_fd)
+{
+	struct pollfd fds[2] = {
+		{.fd = sig_fd, .events = POLLIN},
+		{.fd = relay_event_fd(), .events = POLLIN},
+	};
+	for (;;) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			LOG(ERR, "poll: %s", strerror(errno));
+			return;
+		}
+		if (fds[1].revents & POLLIN)
+			relay_process_events();
+		if (fds[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGUSR1) {
+				log_stats();
+				continue;
+			}
+			LOG(NOTICE, "signal %u: shutting down", si.ssi_signo);
+			return;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct vfwd_config cfg;
+	sigset_t sigs;
+	uid_t uid;
+	gid_t gid;
+
+	/* blocked before any thread exists, so only the signalfd sees them */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	switch (options_parse(&cfg, argc, argv, stdout, stderr)) {
+	case OPTIONS_EXIT_OK:
+		return 0;
+	case OPTIONS_EXIT_ERR:
+		return 1;
+	case OPTIONS_RUN:
+		break;
+	}
+	if (resolve_owner(&cfg, &uid, &gid) < 0)
+		return 1;
+	struct stat st;
+	if (stat(cfg.pid_path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "virtio-forwarder: --pid-path %s is not a directory\n", cfg.pid_path);
+		return 1;
+	}
+	if (!cfg.dynamic_sockets && stat(cfg.vhost_path, &st) < 0) {
+		if (mkdir(cfg.vhost_path, 0755) < 0 ||
+			(chown(cfg.vhost_path, uid, gid) < 0 && errno != EPERM)) {
+			fprintf(stderr, "virtio-forwarder: --vhost-path %s: %s\n", cfg.vhost_path,
+				strerror(errno));
+			return 1;
+		}
+	}
+	if (cfg.daemonize && daemon(0, 0) < 0) {
+		perror("virtio-forwarder: daemon");
+		return 1;
+	}
+	int ret = daemon_pidfile_lock(cfg.pid_path);
+	if (ret < 0) {
+		fprintf(stderr, "virtio-forwarder: %s/virtio-forwarder.pid: %s\n", cfg.pid_path,
+			ret == -EBUSY ? "another instance is running" : strerror(-ret));
+		return 1;
+	}
+	prctl(PR_SET_NAME, "virtio-forwarder");
+	if (setpriority(PRIO_PROCESS, 0, -20) < 0)
+		fprintf(stderr, "virtio-forwarder: warning: nice -20: %s\n", strerror(errno));
+	log_open(cfg.log_syslog);
+
+	struct eal_args ea;
+	if (eal_args_build(&cfg, &ea) < 0) {
+		daemon_pidfile_remove();
+		return 1;
+	}
+	for (int i = 0; i < ea.argc; i++)
+		LOG(INFO, "eal arg %d: %s", i, ea.argv[i]);
+	/* rte_eal_init permutes argv: give it a copy of the pointers */
+	char **eal_argv = calloc(ea.argc + 1, sizeof(char *));
+	memcpy(eal_argv, ea.argv, sizeof(char *) * ea.argc);
+	if (rte_eal_init(ea.argc, eal_argv) < 0) {
+		LOG(ERR, "rte_eal_init: %s", rte_strerror(rte_errno));
+		daemon_pidfile_remove();
+		return 1;
+	}
+	int status = 0;
+	int sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (sig_fd < 0 || start_relays(&cfg, uid, gid) < 0) {
+		status = 1;
+	} else {
+		LOG(NOTICE, "ready: %u relays, %u workers", relay_max(), cfg.n_worker_cpus);
+		daemon_notify("READY=1\nSTATUS=forwarding");
+		control_loop(sig_fd);
+		daemon_notify("STOPPING=1");
+	}
+	relay_fini();
+	rte_eal_cleanup();
+	daemon_pidfile_remove();
+	eal_args_free(&ea);
+	free(eal_argv);
+	options_free(&cfg);
+	if (sig_fd >= 0)
+		close(sig_fd);
+	return status;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Counter dump on SIGUSR1, for operators without the stats service. */
+#include "stats_dump.h"
+
+#include <inttypes.h>
+
+#include "relay.h"
+
+static void dir_lines(FILE *out, unsigned id, const char *dir, const char *from,
+	const char *to, const struct relay_counters *c)
+{
+	fprintf(out, "relay_%u.%s.pkts_rx_from_%s=%" PRIu64 "\n", id, dir, from, c->pkts_rx);
+	fprintf(out, "relay_%u.%s.bytes_rx_from_%s=%" PRIu64 "\n", id, dir, from, c->bytes_rx);
+	fprintf(out, "relay_%u.%s.pkts_tx_to_%s=%" PRIu64 "\n", id, dir, to, c->pkts_tx);
+	fprintf(out, "relay_%u.%s.bytes_tx_to_%s=%" PRIu64 "\n", id, dir, to, c->bytes_tx);
+	fprintf(out, "relay_%u.%s.pkts_dropped_%s_queue_full=%" PRIu64 "\n", id, dir, to,
+		c->pkts_dropped_queue_full);
+	fprintf(out, "relay_%u.%s.bytes_dropped_%s_queue_full=%" PRIu64 "\n", id, dir, to,
+		c->bytes_dropped_queue_full);
+	fprintf(out, "relay_%u.%s.pkts_dropped_%s_not_connected=%" PRIu64 "\n", id, dir, to,
+		c->pkts_dropped_not_connected);
+	fprintf(out, "relay_%u.%s.bytes_dropped_%s_not_connected=%" PRIu64 "\n", id, dir, to,
+		c->bytes_dropped_not_connected);
+	fprintf(out, "relay_%u.%s.pkts_dropped_invalid=%" PRIu64 "\n", id, dir,
+		c->pkts_dropped_invalid);
+}
+
+void stats_dump(FILE *out)
+{
+	for (unsigned id = 0; id < relay_max(); id++) {
+		struct relay_info ri;
+		if (relay_get_info(id, &ri) < 0)
+			continue;
+		if (ri.vf_name == NULL && ri.virtio_state == VIRTIO_UNINIT && ri.vf_to_vm.pkts_rx == 0 &&
+			ri.vm_to_vf.pkts_rx == 0)
+			continue;
+		fprintf(out, "relay_%u.active=%s\n", id, ri.active ? "True" : "False");
+		if (ri.vf_to_vm_cpu >= 0)
+			fprintf(out, "relay_%u.cpu.vf_to_vm=%d\n", id, ri.vf_to_vm_cpu);
+		if (ri.vm_to_vf_cpu >= 0)
+			fprintf(out, "relay_%u.cpu.vm_to_vf=%d\n", id, ri.vm_to_vf_cpu);
+		if (ri.vf_name != NULL)
+			fprintf(out, "relay_%u.vf.pci_addr_str=%s\n", id, ri.vf_name);
+		fprintf(out, "relay_%u.vhost.vhost_socket_name=%s\n", id,
+			ri.socket_path ? ri.socket_path : "NONE");
+		fprintf(out, "relay_%u.vf_to_vm.internal_state=%s\n", id,
+			relay_dpdk_state_str(ri.dpdk_state));
+		dir_lines(out, id, "vf_to_vm", "vf", "vm", &ri.vf_to_vm);
+		fprintf(out, "relay_%u.vm_to_vf.internal_state=%s\n", id,
+			relay_virtio_state_str(ri.virtio_state));
+		dir_lines(out, id, "vm_to_vf", "vm", "vf", &ri.vm_to_vf);
+	}
+	unsigned in_use, cap;
+	relay_pool_usage(&in_use, &cap);
+	fprintf(out, "mempool.mbufs_in_use=%u\nmempool.mbufs_total=%u\n", in_use, cap);
+	fflush(out);
+}
