@@ -83,8 +83,12 @@ int vf_configure(uint16_t port, struct rte_mempool *mp, uint64_t *tx_capa, struc
 		return fault(f, "rte_eth_dev_configure", ret);
 	}
 	uint16_t mtu = relay_cfg.enable_jumbo ? 9000 : 2100;
+	/* stay within what the device can receive (a tap takes 1500) */
 	if (mtu > info.max_mtu)
 		mtu = info.max_mtu;
+	if (info.max_rx_pktlen > RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN &&
+		mtu > info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN)
+		mtu = (uint16_t)(info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN);
 	ret = rte_eth_dev_set_mtu(port, mtu);
 	if (ret < 0 && ret != -ENOTSUP)
 		LOG(WARNING, "vf port %u: rte_eth_dev_set_mtu %u: %s", port, mtu,

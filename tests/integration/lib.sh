@@ -1,0 +1,131 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Helpers for integration tests: a daemon whose "VF" is a net_tap in netns
+# "<tag>a", and a "VM" (virtio_user testpmd) bridged by io forwarding to a
+# tap in netns "<tag>b". Every process is started here, recorded by PID and
+# ended by PID; every test has its own --file-prefix and directories.
+set -euo pipefail
+
+BUILD=${BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build" && pwd)}
+DAEMON=$BUILD/src/virtio-forwarder
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+TAG=${TAG:-vt$$}
+WORK=$(mktemp -d /tmp/vfwd-$TAG.XXXXXX)
+NS_VF=${TAG}a
+NS_VM=${TAG}b
+PIDS=()
+
+log() { echo "[$(date +%T.%N | cut -c1-12)] $*"; }
+fail() { log "FAIL: $*"; exit 1; }
+
+cleanup() {
+	local rc=$?
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for pid in "${PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$pid" 2>/dev/null || true
+	done
+	ip netns del "$NS_VF" 2>/dev/null || true
+	ip netns del "$NS_VM" 2>/dev/null || true
+	if [ $rc -ne 0 ]; then
+		for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "==== $f"; tail -40 "$f"; }; done
+	fi
+	rm -rf "$WORK"
+	rm -rf /var/run/dpdk/"$TAG"* 2>/dev/null || true
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+make_netns() {
+	local ns
+	for ns in "$NS_VF" "$NS_VM"; do
+		ip netns add "$ns"
+		ip netns exec "$ns" ip link set lo up
+		# no IPv6 chatter: counters must add up to what the test sends
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	done
+}
+
+# wait_for SECONDS CMD...: poll until CMD succeeds
+wait_for() {
+	local secs=$1; shift
+	local end=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.2
+	done
+}
+
+# start_daemon NAME ARGS...: virtio-forwarder in netns NS_VF, foreground,
+# pid file and sockets under $WORK/NAME. Waits for "ready".
+start_daemon() {
+	local name=$1; shift
+	mkdir -p "$WORK/$name"
+	ip netns exec "$NS_VF" "$DAEMON" -C 1 -M 0 -n -p "$WORK/$name" -V "$WORK/sock" "$@" \
+		-- --no-huge -m 256 --file-prefix="${TAG}d" >>"$WORK/$name.log" 2>&1 &
+	local pid=$!
+	PIDS+=("$pid")
+	eval "DAEMON_PID_$name=$pid"
+	wait_for 20 grep -q "ready:" "$WORK/$name.log" || fail "daemon $name did not get ready"
+}
+
+# stop_daemon NAME: SIGTERM, expect exit 0
+stop_daemon() {
+	local name=$1 pidvar="DAEMON_PID_$1"
+	local pid=${!pidvar}
+	kill -TERM "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	[ $rc -eq 0 ] || fail "daemon $name exited with $rc"
+}
+
+# daemon_stat NAME KEY: value of a counter from a SIGUSR1 dump
+daemon_stat() {
+	local name=$1 key=$2 pidvar="DAEMON_PID_$1"
+	local n
+	n=$(grep -c "stats mempool.mbufs_total" "$WORK/$name.log" || true)
+	kill -USR1 "${!pidvar}"
+	wait_for 5 test "$(grep -c 'stats mempool.mbufs_total' "$WORK/$name.log")" -gt "$n" ||
+		fail "no stats dump"
+	grep "stats $key=" "$WORK/$name.log" | tail -1 | sed 's/.*=//'
+}
+
+# start_vm NAME SOCK [server]: testpmd with virtio_user on SOCK, io-forwarded
+# to tap "vm0" in netns NS_VM.
+start_vm() {
+	local name=$1 sock=$2 server=${3:-}
+	local extra=""
+	[ "$server" = server ] && extra=",server=1"
+	ip netns exec "$NS_VM" stdbuf -oL "$TESTPMD" -l 0,1 --file-prefix="${TAG}$name" --no-huge \
+		-m 256 --no-pci --vdev "net_virtio_user0,path=$sock,queues=1$extra" \
+		--vdev net_tap0,iface=vm0 -- --forward-mode=io --auto-start \
+		--total-num-mbufs=8192 --stats-period 1 >>"$WORK/$name.log" 2>&1 &
+	local pid=$!
+	PIDS+=("$pid")
+	eval "VM_PID_$name=$pid"
+	wait_for 20 ip netns exec "$NS_VM" ip link show vm0 || fail "vm $name: no tap"
+}
+
+stop_vm() {
+	local pidvar="VM_PID_$1"
+	kill -TERM "${!pidvar}" 2>/dev/null || true
+	wait "${!pidvar}" 2>/dev/null || true
+}
+
+# addresses: VF side 10.99.0.1, VM side 10.99.0.2
+setup_ips() {
+	ip netns exec "$NS_VF" ip addr add 10.99.0.1/24 dev vf0 2>/dev/null || true
+	ip netns exec "$NS_VF" ip link set vf0 up
+	ip netns exec "$NS_VM" ip addr add 10.99.0.2/24 dev vm0 2>/dev/null || true
+	ip netns exec "$NS_VM" ip link set vm0 up
+}
+
+ping_ok() { # ping_ok NS DST COUNT
+	ip netns exec "$1" busybox ping -c "$3" -W 2 "$2"
+}
+
+ifstat() { # ifstat NS DEV rx_packets|tx_packets
+	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
+}
