@@ -37,6 +37,39 @@ static inline void drop_queue_full(struct relay_dir *d, struct rte_mbuf **pkts, 
 	drop(pkts, n, &d->c.pkts_dropped_queue_full, &d->c.bytes_dropped_queue_full);
 }
 
+static inline void stash_clear(struct relay_dir *d)
+{
+	d->stash_head = d->stash_n = d->stash_age = 0;
+}
+
+static inline void stash_fill(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n)
+{
+	rte_memcpy(d->stash, pkts, sizeof(pkts[0]) * n);
+	d->stash_head = 0;
+	d->stash_n = n;
+	d->stash_age = 0;
+}
+
+/* sent packets left the stash; true if it is empty now. A stash stuck for
+ * too long is dropped (true as well). */
+static inline bool stash_advance(struct relay_dir *d, uint16_t sent)
+{
+	d->stash_head += sent;
+	d->stash_n -= sent;
+	if (d->stash_n == 0) {
+		stash_clear(d);
+		return true;
+	}
+	if (sent > 0)
+		d->stash_age = 0;
+	else if (++d->stash_age >= RELAY_STASH_MAX_PASSES) {
+		drop_queue_full(d, d->stash + d->stash_head, d->stash_n);
+		stash_clear(d);
+		return true;
+	}
+	return false;
+}
+
 /* Enqueue to guest RX queue 0; vhost copies, so every sent mbuf is freed
  * here. Returns how many were sent. */
 static inline uint16_t to_vm(struct relay_dir *d, int vid, struct rte_mbuf **pkts, uint16_t n)
@@ -56,15 +89,16 @@ unsigned fwd_vf_to_vm(struct relay_dir *d)
 	int vid = atomic_load_explicit(&d->vid, memory_order_acquire);
 	int port = atomic_load_explicit(&d->vf_port, memory_order_relaxed);
 
-	/* Packets the guest had no room for last pass get one more try. */
+	/* Packets the guest had no room for: retry them before taking more. */
 	if (unlikely(d->stash_n > 0)) {
-		uint16_t n = d->stash_n, sent = 0;
-		d->stash_n = 0;
+		struct rte_mbuf **st = d->stash + d->stash_head;
 		if (vid < 0) {
-			drop_not_connected(d, d->stash, n);
+			drop_not_connected(d, st, d->stash_n);
+			stash_clear(d);
 		} else {
-			sent = to_vm(d, vid, d->stash, n);
-			drop_queue_full(d, d->stash + sent, n - sent);
+			uint16_t sent = to_vm(d, vid, st, d->stash_n);
+			if (!stash_advance(d, sent))
+				return sent;
 		}
 	}
 	if (unlikely(port < 0))
@@ -79,10 +113,8 @@ unsigned fwd_vf_to_vm(struct relay_dir *d)
 		return n;
 	}
 	uint16_t sent = to_vm(d, vid, pkts, n);
-	if (unlikely(sent < n)) {
-		d->stash_n = n - sent;
-		rte_memcpy(d->stash, pkts + sent, sizeof(pkts[0]) * d->stash_n);
-	}
+	if (unlikely(sent < n))
+		stash_fill(d, pkts + sent, n - sent);
 	return n;
 }
 
@@ -102,16 +134,16 @@ unsigned fwd_vm_to_vf(struct relay_dir *d)
 	int port = atomic_load_explicit(&d->vf_port, memory_order_acquire);
 
 	if (unlikely(d->stash_n > 0)) {
-		uint16_t n = d->stash_n;
-		d->stash_n = 0;
+		struct rte_mbuf **st = d->stash + d->stash_head;
 		if (port < 0) {
-			drop_not_connected(d, d->stash, n);
+			drop_not_connected(d, st, d->stash_n);
+			stash_clear(d);
 		} else {
-			uint64_t bytes = sum_bytes(d->stash, n);
-			uint16_t sent = to_vf(d, port, d->stash, n);
-			uint64_t unsent_bytes = sum_bytes(d->stash + sent, n - sent);
-			COUNT(d->c.bytes_tx, bytes - unsent_bytes);
-			drop_queue_full(d, d->stash + sent, n - sent);
+			uint64_t bytes = sum_bytes(st, d->stash_n);
+			uint16_t sent = to_vf(d, port, st, d->stash_n);
+			COUNT(d->c.bytes_tx, bytes - sum_bytes(st + sent, d->stash_n - sent));
+			if (!stash_advance(d, sent))
+				return sent;
 		}
 	}
 	if (unlikely(vid < 0))
@@ -139,15 +171,13 @@ unsigned fwd_vm_to_vf(struct relay_dir *d)
 	} else {
 		uint64_t unsent_bytes = sum_bytes(pkts + sent, ok - sent);
 		COUNT(d->c.bytes_tx, bytes - unsent_bytes);
-		d->stash_n = ok - sent;
-		rte_memcpy(d->stash, pkts + sent, sizeof(pkts[0]) * d->stash_n);
+		stash_fill(d, pkts + sent, ok - sent);
 	}
 	return n;
 }
 
 void fwd_flush_stash(struct relay_dir *d)
 {
-	uint16_t n = d->stash_n;
-	d->stash_n = 0;
-	drop_not_connected(d, d->stash, n);
+	drop_not_connected(d, d->stash + d->stash_head, d->stash_n);
+	stash_clear(d);
 }

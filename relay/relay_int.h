@@ -14,6 +14,10 @@
 #define RELAY_BURST 32
 #define RELAY_RX_DESC 1024
 #define RELAY_TX_DESC 1024
+/* A stash that cannot drain for this many passes (a stuck guest or VF) is
+ * dropped and counted as queue full; until then it back-pressures the
+ * source, as a NIC ring would. */
+#define RELAY_STASH_MAX_PASSES 4096
 
 enum relay_dir_kind { DIR_VF_TO_VM, DIR_VM_TO_VF };
 
@@ -29,9 +33,10 @@ struct relay_dir {
 	uint64_t tx_offload_capa; /* VM->VF: what the VF does in hardware */
 	/* worker: rw; control: rw while unpublished */
 	uint16_t next_queue;
-	uint16_t stash_n;
+	uint16_t stash_head, stash_n; /* stash[head .. head + n) waits */
+	uint16_t stash_age;           /* passes the stash has not drained */
 	struct relay_counters c;
-	struct rte_mbuf *stash[RELAY_BURST]; /* unsent packets: one more try */
+	struct rte_mbuf *stash[RELAY_BURST]; /* packets the other side had no room for */
 	/* control only */
 	int cpu;         /* worker lcore, -1: unpublished */
 	unsigned relay_id;

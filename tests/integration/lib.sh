@@ -105,7 +105,12 @@ start_vm() {
 	local pid=$!
 	PIDS+=("$pid")
 	eval "VM_PID_$name=$pid"
-	wait_for 20 ip netns exec "$NS_VM" ip link show vm0 || fail "vm $name: no tap"
+	# a server=1 virtio_user blocks in its probe until the daemon connects
+	[ "$server" = server ] || wait_vm_tap
+}
+
+wait_vm_tap() {
+	wait_for 30 ip netns exec "$NS_VM" ip link show vm0 || fail "vm: no tap"
 }
 
 stop_vm() {
@@ -128,4 +133,34 @@ ping_ok() { # ping_ok NS DST COUNT
 
 ifstat() { # ifstat NS DEV rx_packets|tx_packets
 	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
+}
+
+# tcp_check FROM_NS TO_NS TO_IP BYTES: bulk TCP, digests must match
+tcp_check() {
+	local from=$1 to=$2 ip=$3 bytes=$4 port=$((20000 + RANDOM % 10000))
+	local here
+	here=$(dirname "${BASH_SOURCE[0]}")
+	ip netns exec "$to" python3 "$here/tcp_xfer.py" sink $port >"$WORK/sink.out" 2>&1 &
+	local sink=$!
+	PIDS+=("$sink")
+	sleep 0.5
+	local sent
+	sent=$(ip netns exec "$from" timeout 60 python3 "$here/tcp_xfer.py" send "$ip" $port "$bytes") ||
+		fail "tcp send $from -> $to"
+	wait "$sink" || fail "tcp sink"
+	local got
+	got=$(cat "$WORK/sink.out")
+	[ "$sent" = "$got" ] || fail "tcp $from -> $to: sent '$sent', received '$got'"
+	log "tcp $from -> $to: $bytes bytes, digest ok"
+}
+
+# wait_stat NAME KEY VALUE [SECS]: until the daemon reports KEY=VALUE
+wait_stat() {
+	local end=$((SECONDS + ${4:-20})) v
+	while :; do
+		v=$(daemon_stat "$1" "$2")
+		[ "$v" = "$3" ] && return 0
+		[ $SECONDS -lt $end ] || { log "$2=$v, expected $3"; return 1; }
+		sleep 0.3
+	done
 }
