@@ -181,3 +181,17 @@ void fwd_flush_stash(struct relay_dir *d)
 	drop_not_connected(d, d->stash + d->stash_head, d->stash_n);
 	stash_clear(d);
 }
+
+void fwd_drain_vf(struct relay_dir *d, uint16_t port)
+{
+	struct rte_mbuf *pkts[RELAY_BURST];
+	uint16_t n;
+	/* bounded: a VF still receiving at line rate must not hold us here */
+	for (unsigned i = 0; i < RELAY_RX_DESC / RELAY_BURST * 2; i++) {
+		if ((n = rte_eth_rx_burst(port, 0, pkts, RELAY_BURST)) == 0)
+			break;
+		COUNT(d->c.bytes_rx, sum_bytes(pkts, n));
+		COUNT(d->c.pkts_rx, n);
+		drop_not_connected(d, pkts, n);
+	}
+}

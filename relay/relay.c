@@ -142,6 +142,7 @@ static void stop_forwarding(struct relay *r)
 	set_vf_port(r, -1);
 	worker_unpublish(&r->vf_to_vm); /* also the grace period for vm_to_vf */
 	fwd_flush_stash(&r->vf_to_vm);
+	fwd_drain_vf(&r->vf_to_vm, r->port_id);
 	vf_stop(r->port_id);
 	r->dpdk_state = DPDK_ADDED;
 }

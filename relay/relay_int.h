@@ -78,6 +78,9 @@ unsigned fwd_vf_to_vm(struct relay_dir *d);
 unsigned fwd_vm_to_vf(struct relay_dir *d);
 /* Free stashed mbufs of an unpublished direction, counted as not connected. */
 void fwd_flush_stash(struct relay_dir *d);
+/* Receive and drop (as not connected) what waits in the VF's RX queue of
+ * an unpublished VF->VM direction, so a stopped port holds no packets. */
+void fwd_drain_vf(struct relay_dir *d, uint16_t port);
 
 /* offload.c: complete in software the checksums the guest asked for and
  * the VF cannot do. Packets that cannot be sent are freed and counted as

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The relay API end to end in one process, on the real vhost-user backend:
+ * a virtio_user port is the VM, a net_ring port (its TX loops back to its
+ * RX) is the VF, so every packet the VM sends crosses the relay twice and
+ * comes back. Checks: payloads intact, counters add up (rx = tx + drops),
+ * VF detach/attach and VM disconnect/reconnect under traffic, and every
+ * mbuf back in its pool once the relay is empty. */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_cycles.h>
+
+#include "relay.h"
+
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);            \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fprintf(stderr, "\n");                                                     \
+			exit(1);                                                                   \
+		}                                                                                  \
+	} while (0)
+
+#define RELAY 3
+#define PKT_LEN 128
+
+static struct rte_mempool *vm_pool;
+static char sock_path[128];
+static char vm_devargs[256];
+static uint16_t vm_port;
+static uint32_t next_seq;
+static bool vm_up;
+
+static void pump_events_ms(unsigned ms)
+{
+	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * ms / 1000;
+	while (rte_get_timer_cycles() < end) {
+		relay_process_events();
+		usleep(1000);
+	}
+}
+
+static bool wait_state(enum relay_dpdk_state ds, enum relay_virtio_state vs)
+{
+	struct relay_info ri;
+	for (int i = 0; i < 5000; i++) {
+		relay_process_events();
+		relay_get_info(RELAY, &ri);
+		if (ri.dpdk_state == ds && ri.virtio_state == vs)
+			return true;
+		usleep(1000);
+	}
+	fprintf(stderr, "state %s/%s\n", relay_dpdk_state_str(ri.dpdk_state),
+		relay_virtio_state_str(ri.virtio_state));
+	return false;
+}
+
+static void vm_connect(void)
+{
+	CHECK(rte_dev_probe(vm_devargs) == 0, "probe %s", vm_devargs);
+	CHECK(rte_eth_dev_get_port_by_name("net_virtio_user0", &vm_port) == 0, "port");
+	struct rte_eth_conf conf;
+	memset(&conf, 0, sizeof(conf));
+	CHECK(rte_eth_dev_configure(vm_port, 1, 1, &conf) == 0, "configure");
+	CHECK(rte_eth_rx_queue_setup(vm_port, 0, 256, SOCKET_ID_ANY, NULL, vm_pool) == 0, "rxq");
+	CHECK(rte_eth_tx_queue_setup(vm_port, 0, 256, SOCKET_ID_ANY, NULL) == 0, "txq");
+	CHECK(rte_eth_dev_start(vm_port) == 0, "start");
+	vm_up = true;
+}
+
+static void vm_disconnect(void)
+{
+	struct rte_eth_dev_info info;
+	rte_eth_dev_info_get(vm_port, &info);
+	rte_eth_dev_stop(vm_port);
+	CHECK(rte_dev_remove(info.device) == 0, "remove vm");
+	vm_up = false;
+}
+
+static struct rte_mbuf *make_pkt(uint32_t seq)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(vm_pool);
+	CHECK(m != NULL, "alloc");
+	m->data_len = m->pkt_len = PKT_LEN;
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	memset(p, 0, PKT_LEN);
+	memset(p, 0xff, 6);                 /* broadcast */
+	p[12] = 0x88, p[13] = 0xb5;         /* local experimental ethertype */
+	memcpy(p + 14, &seq, sizeof(seq));
+	for (int i = 18; i < PKT_LEN; i++)
+		p[i] = (uint8_t)(seq + i);
+	return m;
+}
+
+static bool pkt_ok(struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t seq;
+	if (rte_pktmbuf_pkt_len(m) != PKT_LEN)
+		return false;
+	memcpy(&seq, p + 14, sizeof(seq));
+	for (int i = 18; i < PKT_LEN; i++)
+		if (p[i] != (uint8_t)(seq + i))
+			return false;
+	return true;
+}
+
+/* Send n packets from the VM in bursts, collecting what comes back;
+ * between bursts call hook (may be NULL) once at burst number at. */
+static unsigned traffic(unsigned n, unsigned at, void (*hook)(void))
+{
+	unsigned sent = 0, got = 0, burst_no = 0, idle = 0;
+	struct rte_mbuf *pkts[32];
+	while (vm_up && (sent < n || idle < 2000)) {
+		if (sent < n) {
+			unsigned k = n - sent < 32 ? n - sent : 32;
+			for (unsigned i = 0; i < k; i++)
+				pkts[i] = make_pkt(next_seq++);
+			uint16_t t = rte_eth_tx_burst(vm_port, 0, pkts, k);
+			rte_pktmbuf_free_bulk(pkts + t, k - t);
+			sent += k;
+			if (hook != NULL && ++burst_no == at)
+				hook();
+		}
+		if (!vm_up)
+			break;
+		uint16_t r = rte_eth_rx_burst(vm_port, 0, pkts, 32);
+		for (uint16_t i = 0; i < r; i++)
+			CHECK(pkt_ok(pkts[i]), "corrupt packet");
+		rte_pktmbuf_free_bulk(pkts, r);
+		got += r;
+		idle = r ? 0 : idle + 1;
+		usleep(r ? 0 : 50);
+		relay_process_events();
+	}
+	return got;
+}
+
+static void check_sums(const char *when)
+{
+	struct relay_info ri;
+	relay_get_info(RELAY, &ri);
+	const struct relay_counters *a = &ri.vm_to_vf, *b = &ri.vf_to_vm;
+	printf("%s: vm_to_vf rx=%lu tx=%lu full=%lu nc=%lu inv=%lu; vf_to_vm rx=%lu tx=%lu full=%lu "
+	       "nc=%lu\n",
+		when, a->pkts_rx, a->pkts_tx, a->pkts_dropped_queue_full,
+		a->pkts_dropped_not_connected, a->pkts_dropped_invalid, b->pkts_rx, b->pkts_tx,
+		b->pkts_dropped_queue_full, b->pkts_dropped_not_connected);
+	CHECK(a->pkts_rx ==
+			a->pkts_tx + a->pkts_dropped_queue_full + a->pkts_dropped_not_connected +
+				a->pkts_dropped_invalid,
+		"vm_to_vf does not add up (%s)", when);
+	CHECK(b->pkts_rx == b->pkts_tx + b->pkts_dropped_queue_full + b->pkts_dropped_not_connected,
+		"vf_to_vm does not add up (%s)", when);
+	CHECK(a->bytes_rx == a->bytes_tx + a->bytes_dropped_queue_full +
+				     a->bytes_dropped_not_connected +
+				     a->pkts_dropped_invalid * PKT_LEN,
+		"vm_to_vf bytes (%s)", when);
+}
+
+static void detach_vf(void)
+{
+	struct relay_fault f = {0};
+	CHECK(relay_detach_vf(RELAY, "net_ring0", false, &f) == 0, "detach under traffic");
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "--file-prefix=relayapi%d", (int)getpid());
+	char *eal[] = {argv[0], "--no-huge", "-m", "512", "--no-pci", "-l", "0,1", prefix,
+		"--log-level", "5", NULL};
+	CHECK(rte_eal_init(10, eal) >= 0, "eal");
+	CHECK(rte_lcore_count() == 2, "need 2 lcores");
+
+	bool workers[2] = {false, true};
+	struct relay_params p = {.worker_cpus = workers, .n_cpus = 2, .socket_uid = (uid_t)-1,
+		.socket_gid = (gid_t)-1, .idle_sleep_max_us = 50};
+	CHECK(relay_init(&p) == 0, "relay_init");
+	vm_pool = rte_pktmbuf_pool_create("vm_pool", 4095, 32, 0, 2048 + 128, SOCKET_ID_ANY);
+	CHECK(vm_pool != NULL, "vm pool");
+
+	snprintf(sock_path, sizeof(sock_path), "/tmp/relayapi%d.sock", (int)getpid());
+	snprintf(vm_devargs, sizeof(vm_devargs), "net_virtio_user0,path=%s,queues=1", sock_path);
+	struct relay_fault f = {0};
+	CHECK(relay_add_socket(RELAY, sock_path, &f) == 0, "add socket");
+	CHECK(relay_add_socket(RELAY + 1, sock_path, &f) == -EEXIST, "same path twice");
+	CHECK(relay_attach_vf(99, "net_ring0", false, &f) == -EINVAL, "bad relay id");
+	CHECK(relay_attach_vf(RELAY, "net_nosuchdriver0", false, &f) == -ENODEV, "bad device");
+	CHECK(relay_detach_vf(RELAY, NULL, false, &f) == -ENOENT, "detach nothing");
+	CHECK(relay_detach_vf(RELAY, NULL, true, &f) == 0, "conditional detach nothing");
+
+	/* VF first: ADDED (stopped) until the VM comes */
+	CHECK(relay_attach_vf(RELAY, "net_ring0", false, &f) == 0, "attach");
+	CHECK(relay_attach_vf(RELAY, "net_ring0", true, &f) == 0, "conditional re-attach");
+	CHECK(relay_attach_vf(RELAY, "net_ring1", false, &f) == -EBUSY, "busy relay");
+	CHECK(relay_detach_vf(RELAY, "net_ring1", false, &f) == -EXDEV, "wrong device");
+	CHECK(wait_state(DPDK_ADDED, VIRTIO_UNINIT), "added");
+
+	vm_connect();
+	CHECK(wait_state(DPDK_READY, VIRTIO_READY), "ready");
+	unsigned got = traffic(2000, 0, NULL);
+	printf("round trip: sent 2000, got %u\n", got);
+	CHECK(got == 2000, "lossless round trip at low rate: %u", got);
+	check_sums("steady");
+
+	/* VF removed under traffic: VM->VF drops as not connected */
+	got = traffic(4000, 20, detach_vf);
+	CHECK(wait_state(DPDK_UNINIT, VIRTIO_READY), "vf gone, vm stays");
+	pump_events_ms(100);
+	check_sums("vf removed under traffic");
+	struct relay_info ri;
+	relay_get_info(RELAY, &ri);
+	CHECK(ri.vm_to_vf.pkts_dropped_not_connected > 0, "no not-connected drops counted");
+
+	/* VF back: traffic resumes */
+	CHECK(relay_attach_vf(RELAY, "net_ring0", false, &f) == 0, "re-attach");
+	CHECK(wait_state(DPDK_READY, VIRTIO_READY), "ready again");
+	got = traffic(1000, 0, NULL);
+	CHECK(got == 1000, "after re-attach: %u", got);
+
+	/* VM leaves under traffic, then comes back */
+	got = traffic(2000, 10, vm_disconnect);
+	CHECK(wait_state(DPDK_ADDED, VIRTIO_UNINIT), "vm gone");
+	check_sums("vm removed under traffic");
+	vm_connect();
+	CHECK(wait_state(DPDK_READY, VIRTIO_READY), "vm back");
+	got = traffic(1000, 0, NULL);
+	CHECK(got == 1000, "after reconnect: %u", got);
+	check_sums("after reconnect");
+
+	/* counters survive across VF and VM changes: cumulative per relay */
+	relay_get_info(RELAY, &ri);
+	CHECK(ri.vm_to_vf.pkts_rx >= 2000 + 1000 + 1000, "counters were reset");
+
+	/* empty the relay: every mbuf must be back, every pool freed */
+	vm_disconnect();
+	CHECK(wait_state(DPDK_ADDED, VIRTIO_UNINIT), "vm gone again");
+	CHECK(relay_detach_vf(RELAY, NULL, false, &f) == 0, "final detach");
+	CHECK(relay_remove_socket(RELAY, &f) == 0, "remove socket");
+	CHECK(access(sock_path, F_OK) != 0, "socket file left");
+	unsigned in_use, cap;
+	relay_pool_usage(&in_use, &cap);
+	printf("relay pools after removal: %u in use, %u capacity\n", in_use, cap);
+	CHECK(in_use == 0 && cap == 0, "relay pool not freed (%u in use)", in_use);
+	CHECK(rte_mempool_full(vm_pool), "vm pool leaked %u",
+		vm_pool->size - rte_mempool_avail_count(vm_pool));
+	relay_fini();
+	rte_mempool_free(vm_pool);
+	rte_eal_cleanup();
+	printf("PASS\n");
+	return 0;
+}
