@@ -63,8 +63,11 @@ wait_for() {
 start_daemon() {
 	local name=$1; shift
 	mkdir -p "$WORK/$name"
-	ip netns exec "$NS_VF" "$DAEMON" -C 1 -M 0 -n -p "$WORK/$name" -V "$WORK/sock" "$@" \
-		-- --no-huge -m 256 --file-prefix="${TAG}d" >>"$WORK/$name.log" 2>&1 &
+	# DAEMON_EAL="" runs on hugepages (/dev/hugepages), as in production
+	# shellcheck disable=SC2086
+	ip netns exec "$NS_VF" "$DAEMON" -C 1 -M 0 -n -p "$WORK/$name" -V "$WORK/sock" \
+		-H /dev/hugepages "$@" -- ${DAEMON_EAL---no-huge -m 256} --file-prefix="${TAG}d" \
+		>>"$WORK/$name.log" 2>&1 &
 	local pid=$!
 	PIDS+=("$pid")
 	eval "DAEMON_PID_$name=$pid"

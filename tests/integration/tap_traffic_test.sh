@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 make_netns
-start_daemon d -P net_tap0,iface=vf0=1
+DAEMON_EAL="" start_daemon d -P net_tap0,iface=vf0=1
 [ -S "$WORK/sock/virtio-forwarder0.sock" ] || fail "static socket 0 missing"
 [ -S "$WORK/sock/virtio-forwarder31.sock" ] || fail "static socket 31 missing"
 [ "$(daemon_stat d relay_1.vf_to_vm.internal_state)" = DPDK_ADDED ] || fail "not DPDK_ADDED"
