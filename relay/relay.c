@@ -147,40 +147,66 @@ static void stop_forwarding(struct relay *r)
 	r->dpdk_state = DPDK_ADDED;
 }
 
-int relay_attach_vf(unsigned id, const char *devargs, bool conditional, struct relay_fault *f)
+/* The common tail of attaching a VF or a bond already probed as port. */
+static int attach_port(struct relay *r, uint16_t port, const char *name, struct relay_fault *f)
 {
-	if (id >= relay_max())
-		return fault(f, "relay id", -EINVAL);
-	struct relay *r = &relays[id];
-	if (r->dpdk_state != DPDK_UNINIT) {
-		if (conditional && strcasecmp(r->vf_name, devargs) == 0)
-			return 0;
-		LOG(ERR, "relay %u: already holds vf %s", id, r->vf_name);
-		return fault(f, "relay busy", -EBUSY);
-	}
-	uint16_t port;
-	int ret = vf_probe(devargs, &port, f);
-	if (ret < 0)
-		return ret;
 	if (ensure_pool(r, vf_socket(port)) < 0) {
-		vf_remove(port);
+		vf_remove_any(port);
 		return fault(f, "rte_pktmbuf_pool_create", -ENOMEM);
 	}
 	uint64_t capa;
-	ret = vf_configure(port, r->pool, &capa, f);
-	if (ret < 0 || (r->vf_name = strdup(devargs)) == NULL) {
-		vf_remove(port);
+	int ret = vf_configure(port, r->pool, &capa, f);
+	if (ret < 0 || (r->vf_name = strdup(name)) == NULL) {
+		vf_remove_any(port);
 		release_pool_if_unused(r);
 		return ret < 0 ? -EIO : fault(f, "strdup", -ENOMEM);
 	}
 	r->port_id = port;
 	r->vm_to_vf.tx_offload_capa = capa; /* published by the vf_port store */
 	r->dpdk_state = DPDK_ADDED;
-	LOG(INFO, "relay %u: vf %s attached as port %u (tx offloads 0x%" PRIx64 ")", id, devargs,
+	LOG(INFO, "relay %u: vf %s attached as port %u (tx offloads 0x%" PRIx64 ")", r->id, name,
 		port, capa);
 	if (r->virtio_state == VIRTIO_READY)
 		start_forwarding(r);
 	return 0;
+}
+
+/* Checks shared by attach_vf and attach_bond: 1 when already done. */
+static int attach_check(unsigned id, const char *name, bool conditional, struct relay_fault *f)
+{
+	if (id >= relay_max())
+		return fault(f, "relay id", -EINVAL);
+	struct relay *r = &relays[id];
+	if (r->dpdk_state != DPDK_UNINIT) {
+		if (conditional && strcasecmp(r->vf_name, name) == 0)
+			return 1;
+		LOG(ERR, "relay %u: already holds vf %s", id, r->vf_name);
+		return fault(f, "relay busy", -EBUSY);
+	}
+	return 0;
+}
+
+int relay_attach_vf(unsigned id, const char *devargs, bool conditional, struct relay_fault *f)
+{
+	int ret = attach_check(id, devargs, conditional, f);
+	if (ret != 0)
+		return ret < 0 ? ret : 0;
+	uint16_t port;
+	if ((ret = vf_probe(devargs, &port, f)) < 0)
+		return ret;
+	return attach_port(&relays[id], port, devargs, f);
+}
+
+int relay_attach_bond(unsigned id, const char *name, unsigned mode, const char *const *members,
+	unsigned n, bool conditional, struct relay_fault *f)
+{
+	int ret = attach_check(id, name, conditional, f);
+	if (ret != 0)
+		return ret < 0 ? ret : 0;
+	uint16_t port;
+	if ((ret = vf_bond_create(name, mode, members, n, &port, f)) < 0)
+		return ret;
+	return attach_port(&relays[id], port, name, f);
 }
 
 int relay_detach_vf(unsigned id, const char *devargs, bool conditional, struct relay_fault *f)
@@ -194,7 +220,7 @@ int relay_detach_vf(unsigned id, const char *devargs, bool conditional, struct r
 		return fault(f, "vf mismatch", -EXDEV);
 	if (r->dpdk_state == DPDK_READY)
 		stop_forwarding(r);
-	vf_remove(r->port_id);
+	vf_remove_any(r->port_id);
 	LOG(INFO, "relay %u: vf %s detached", id, r->vf_name);
 	free(r->vf_name);
 	r->vf_name = NULL;
@@ -300,6 +326,37 @@ int relay_remove_socket(unsigned id, struct relay_fault *f)
 	pthread_mutex_unlock(&relay_registry_lock);
 	free(path);
 	return ret < 0 ? fault(f, "rte_vhost_driver_unregister", -EIO) : 0;
+}
+
+static int move_dir(struct relay_dir *d, int cpu, int *pin)
+{
+	if (cpu < 0)
+		return 0;
+	*pin = cpu; /* also where it goes when it next becomes active */
+	if (d->cpu < 0 || d->cpu == cpu)
+		return 0;
+	/* the stash and counters travel with the direction; meanwhile the VF
+	 * RX ring or the guest TX ring holds what arrives */
+	worker_unpublish(d);
+	return worker_publish(d, cpu, -1) < 0 ? -EIO : 0;
+}
+
+int relay_move(unsigned id, int vf_to_vm_cpu, int vm_to_vf_cpu)
+{
+	if (id >= relay_max() || (vf_to_vm_cpu >= 0 && !worker_exists(vf_to_vm_cpu)) ||
+		(vm_to_vf_cpu >= 0 && !worker_exists(vm_to_vf_cpu)))
+		return -EINVAL;
+	struct relay *r = &relays[id];
+	int ret = move_dir(&r->vf_to_vm, vf_to_vm_cpu, &pin_vf_to_vm[id]);
+	int ret2 = move_dir(&r->vm_to_vf, vm_to_vf_cpu, &pin_vm_to_vf[id]);
+	if (ret == 0 && ret2 == 0)
+		LOG(INFO, "relay %u: moved to cpus %d,%d", id, r->vf_to_vm.cpu, r->vm_to_vf.cpu);
+	return ret < 0 ? ret : ret2;
+}
+
+unsigned relay_worker_cpus(unsigned *cpus, unsigned max)
+{
+	return worker_cpus(cpus, max);
 }
 
 static void load_counters(struct relay_counters *dst, const struct relay_counters *src)

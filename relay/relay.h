@@ -77,8 +77,22 @@ unsigned relay_max(void);
  * Returns 0 or -errno: -EINVAL bad id, -EBUSY relay holds another VF,
  * -ENODEV probe failed, -EIO configure/start failed. */
 int relay_attach_vf(unsigned id, const char *devargs, bool conditional, struct relay_fault *f);
-/* -ENOENT: no VF (and not conditional); -EXDEV: relay holds another device. */
+/* A DPDK bond (name must start with "net_bonding") of n member devices
+ * (PCI addresses or devargs), as the relay's VF. -EEXIST: a member is
+ * already in use; -EINVAL: bad name or mode; others as relay_attach_vf. */
+int relay_attach_bond(unsigned id, const char *name, unsigned mode, const char *const *members,
+	unsigned n, bool conditional, struct relay_fault *f);
+/* devargs: the VF or bond name expected on the relay (NULL: any).
+ * -ENOENT: no VF (and not conditional); -EXDEV: relay holds another device. */
 int relay_detach_vf(unsigned id, const char *devargs, bool conditional, struct relay_fault *f);
+
+/* Move the relay's directions to other workers (cpu < 0: leave it). A
+ * direction that is not active only records the choice for when it is.
+ * -EINVAL: bad relay or a CPU that is not a worker. No packet is lost: the
+ * direction's stash moves with it and the VF/guest rings hold the rest. */
+int relay_move(unsigned id, int vf_to_vm_cpu, int vm_to_vf_cpu);
+/* Worker CPUs, ascending; returns how many. */
+unsigned relay_worker_cpus(unsigned *cpus, unsigned max);
 
 /* vhost-user socket of a relay. */
 int relay_add_socket(unsigned id, const char *path, struct relay_fault *f);

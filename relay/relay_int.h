@@ -68,6 +68,8 @@ void worker_fini(void);
 /* Publish dir on cpu (or the least-loaded worker if cpu < 0); returns the
  * cpu used. Returns after no worker can still see an old plan. */
 int worker_publish(struct relay_dir *d, int cpu, int numa);
+bool worker_exists(int cpu);
+unsigned worker_cpus(unsigned *cpus, unsigned max);
 /* Remove dir from its worker; on return no worker touches it. */
 void worker_unpublish(struct relay_dir *d);
 /* Wait until every worker has passed a quiescent state. */
@@ -99,6 +101,10 @@ int vf_configure(uint16_t port, struct rte_mempool *mp, uint64_t *tx_capa,
 int vf_start(uint16_t port, struct relay_fault *f);
 void vf_stop(uint16_t port);
 void vf_remove(uint16_t port);
+/* as vf_remove, and a bond's members with it */
+void vf_remove_any(uint16_t port);
+int vf_bond_create(const char *name, unsigned mode, const char *const *members, unsigned n,
+	uint16_t *port, struct relay_fault *f);
 int vf_socket(uint16_t port);
 
 /* vm.c */

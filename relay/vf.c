@@ -5,7 +5,9 @@
 
 #include <rte_bus.h>
 #include <rte_dev.h>
+#include <rte_eth_bond.h>
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
 
 #include "log.h"
 #include "relay_int.h"
@@ -146,4 +148,76 @@ void vf_remove(uint16_t port)
 int vf_socket(uint16_t port)
 {
 	return rte_eth_dev_socket_id(port);
+}
+
+static bool is_bond(uint16_t port, char *name, size_t len)
+{
+	struct rte_eth_dev_info info;
+	if (rte_eth_dev_info_get(port, &info) < 0 || info.driver_name == NULL ||
+		strcmp(info.driver_name, "net_bonding") != 0)
+		return false;
+	return rte_eth_dev_get_name_by_port(port, name) == 0 && len > 0;
+}
+
+void vf_remove_any(uint16_t port);
+
+int vf_bond_create(const char *name, unsigned mode, const char *const *members, unsigned n,
+	uint16_t *port, struct relay_fault *f)
+{
+	uint16_t member_ports[RTE_MAX_ETHPORTS];
+	unsigned probed = 0;
+	int ret;
+
+	if (strncmp(name, "net_bonding", 11) != 0 || mode > 6) {
+		LOG(ERR, "bond %s: name must start with net_bonding, mode be 0..6", name);
+		return fault(f, "rte_eth_bond_create", -EINVAL);
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (find_port(members[i], &member_ports[0]) == 0) {
+			LOG(ERR, "bond %s: member %s is already an ethdev", name, members[i]);
+			return fault(f, "member busy", -EEXIST);
+		}
+	ret = rte_eth_bond_create(name, (uint8_t)mode, (uint8_t)rte_socket_id());
+	if (ret < 0) {
+		LOG(ERR, "bond %s: rte_eth_bond_create: %s", name, rte_strerror(-ret));
+		return fault(f, "rte_eth_bond_create", -EIO);
+	}
+	*port = (uint16_t)ret;
+	for (probed = 0; probed < n; probed++) {
+		ret = vf_probe(members[probed], &member_ports[probed], f);
+		if (ret == 0 && (ret = rte_eth_bond_slave_add(*port, member_ports[probed])) < 0) {
+			LOG(ERR, "bond %s: rte_eth_bond_slave_add %s: %s", name, members[probed],
+				rte_strerror(-ret));
+			vf_remove(member_ports[probed]);
+			fault(f, "rte_eth_bond_slave_add", 0);
+		}
+		if (ret < 0)
+			break;
+	}
+	if (probed < n) {
+		vf_remove_any(*port); /* takes the members added so far with it */
+		return -ENODEV;
+	}
+	LOG(INFO, "bond %s: port %u, mode %u, %u members", name, *port, mode, n);
+	return 0;
+}
+
+/* A bond's members go with it. */
+void vf_remove_any(uint16_t port)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	uint16_t members[RTE_MAX_ETHPORTS];
+	if (!is_bond(port, name, sizeof(name))) {
+		vf_remove(port);
+		return;
+	}
+	vf_stop(port);
+	int n = rte_eth_bond_slaves_get(port, members, RTE_MAX_ETHPORTS);
+	for (int i = 0; i < n; i++) {
+		rte_eth_bond_slave_remove(port, members[i]);
+		vf_remove(members[i]);
+	}
+	int ret = rte_eth_bond_free(name);
+	if (ret < 0)
+		LOG(WARNING, "bond %s: rte_eth_bond_free: %s", name, rte_strerror(-ret));
 }

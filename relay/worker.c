@@ -199,3 +199,17 @@ void worker_unpublish(struct relay_dir *d)
 	w->place.score -= weight(d);
 	d->cpu = -1;
 }
+
+bool worker_exists(int cpu)
+{
+	return by_cpu(cpu) != NULL;
+}
+
+unsigned worker_cpus(unsigned *cpus, unsigned max)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < n_workers && n < max; i++)
+		cpus[n++] = workers[i].lcore;
+	/* workers[] follows CPU order (worker_init walks the CPU set) */
+	return n;
+}
