@@ -2,7 +2,8 @@
 /* virtio-forwarder: start-up and shutdown order, and the control loop. */
 #include <errno.h>
 #include <grp.h>
-#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 
 #include <rte_eal.h>
 
+#include "clog.h"
+#include "control.h"
 #include "daemon.h"
 #include "eal_args.h"
 #include "log.h"
@@ -117,33 +120,52 @@ static int start_relays(const struct vfwd_config *cfg, uid_t uid, gid_t gid)
 	return 0;
 }
 
-static void control_loop(int sig_fd)
+static bool on_relay_event(void *arg)
 {
-	struct pollfd fds[2] = {
-		{.fd = sig_fd, .events = POLLIN},
-		{.fd = relay_event_fd(), .events = POLLIN},
-	};
-	for (;;) {
-		if (poll(fds, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			LOG(ERR, "poll: %s", strerror(errno));
-			return;
-		}
-		if (fds[1].revents & POLLIN)
-			relay_process_events();
-		if (fds[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
-				continue;
-			if (si.ssi_signo == SIGUSR1) {
-				log_stats();
-				continue;
-			}
-			LOG(NOTICE, "signal %u: shutting down", si.ssi_signo);
-			return;
-		}
+	(void)arg;
+	relay_process_events();
+	return true;
+}
+
+static bool on_signal(void *arg)
+{
+	struct signalfd_siginfo si;
+	if (read(*(int *)arg, &si, sizeof(si)) != sizeof(si))
+		return true;
+	if (si.ssi_signo == SIGUSR1) {
+		log_stats();
+		return true;
 	}
+	LOG(NOTICE, "signal %u: shutting down", si.ssi_signo);
+	return false;
+}
+
+static void control_log_to_rte(int level, const char *fmt, va_list ap)
+{
+	char line[1024];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	rte_log((uint32_t)level + 1, vfwd_logtype_control, "%s\n", line);
+}
+
+/* The ZeroMQ services; the core scheduler needs the stats service too. */
+static int open_control(struct vfwd_config *cfg, gid_t gid, struct svc_pin *pins)
+{
+	const char *ep[SVC_COUNT] = {
+		[SVC_CONFIG] = cfg->zmq_config_ep,
+		[SVC_PORT] = cfg->zmq_port_control_ep,
+		[SVC_STATS] = cfg->zmq_stats_ep,
+		[SVC_CORE] = cfg->zmq_core_sched_ep,
+	};
+	if (ep[SVC_CORE] != NULL && ep[SVC_STATS] == NULL)
+		ep[SVC_STATS] = "ipc:///var/run/virtio-forwarder/stats";
+	for (unsigned i = 0; i < cfg->n_pins; i++)
+		pins[i] = (struct svc_pin){cfg->pins[i].relay_id, cfg->pins[i].vf_to_vm_cpu,
+			cfg->pins[i].vm_to_vf_cpu};
+	struct svc_config sc = {.dynamic_sockets = cfg->dynamic_sockets, .pins = pins,
+		.n_pins = cfg->n_pins};
+	svc_init(&sc);
+	ctl_log_set(control_log_to_rte);
+	return control_open(ep, gid);
 }
 
 int main(int argc, char **argv)
@@ -216,15 +238,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int status = 0;
+	struct svc_pin pins[VFWD_MAX_RELAYS];
 	int sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
-	if (sig_fd < 0 || start_relays(&cfg, uid, gid) < 0) {
+	if (sig_fd < 0 || start_relays(&cfg, uid, gid) < 0 || open_control(&cfg, gid, pins) < 0) {
 		status = 1;
 	} else {
+		struct control_fd fds[] = {
+			{.fd = sig_fd, .ready = on_signal, .arg = &sig_fd},
+			{.fd = relay_event_fd(), .ready = on_relay_event},
+		};
 		LOG(NOTICE, "ready: %u relays, %u workers", relay_max(), cfg.n_worker_cpus);
 		daemon_notify("READY=1\nSTATUS=forwarding");
-		control_loop(sig_fd);
+		control_run(fds, 2);
 		daemon_notify("STOPPING=1");
 	}
+	control_close();
 	relay_fini();
 	rte_eal_cleanup();
 	daemon_pidfile_remove();

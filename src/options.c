@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pciaddr.h"
 #include "vfwd_version.h"
 
 #define DEFAULT_EP_DIR "ipc:///var/run/virtio-forwarder/"
@@ -221,9 +222,15 @@ int options_parse_static_vf(const char *s, struct vfwd_static_vf *vf)
 	unsigned long id;
 	if (eq == NULL || eq == s || parse_uint(eq + 1, VFWD_MAX_RELAYS - 1, &id) < 0)
 		return -EINVAL;
-	vf->devargs = strndup(s, eq - s);
-	if (vf->devargs == NULL)
+	char *dev = strndup(s, eq - s);
+	size_t size = (size_t)(eq - s) + 8; /* "05:08.1" gains "0000:" */
+	if (dev == NULL || (vf->devargs = malloc(size)) == NULL) {
+		free(dev);
 		return -ENOMEM;
+	}
+	/* one spelling for PCI addresses, whatever the user typed */
+	pciaddr_normalize(dev, vf->devargs, size);
+	free(dev);
 	vf->relay_id = id;
 	return 0;
 }

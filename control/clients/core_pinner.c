@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* core_pinner: show which worker serves which relay direction, and move
+ * relays, as the original virtioforwarder_core_pinner.py. Note its order:
+ * --virtio-cpu R:A,B puts VM->VF on A and VF->VM on B (the reverse of the
+ * daemon's --virtio-cpu); R:A puts both on A. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "virtioforwarder.pb-c.h"
+
+#define MAX_PINS 64
+
+static const char *stats_ep = EP_DIR "stats", *sched_ep = EP_DIR "core_sched";
+
+static void *ask(const char *ep, const ProtobufCMessage *m, const ProtobufCMessageDescriptor *rd)
+{
+	uint8_t buf[4096], *rep;
+	size_t rep_len, len = protobuf_c_message_get_packed_size(m);
+	if (len > sizeof(buf))
+		return NULL;
+	protobuf_c_message_pack(m, buf);
+	int ret = client_request(ep, buf, len, 2000, &rep, &rep_len);
+	if (ret < 0) {
+		fprintf(stderr, "core_pinner: no answer from %s: %s\n", ep,
+			ret == -ETIMEDOUT ? "timed out" : strerror(-ret));
+		return NULL;
+	}
+	void *r = protobuf_c_message_unpack(rd, NULL, rep_len, rep);
+	free(rep);
+	return r;
+}
+
+static int print_map(void)
+{
+	Virtioforwarder__CoreSchedRequest creq = VIRTIOFORWARDER__CORE_SCHED_REQUEST__INIT;
+	creq.op = VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__GET_EAL_CORES;
+	Virtioforwarder__CoreSchedResponse *cores =
+		ask(sched_ep, &creq.base, &virtioforwarder__core_sched_response__descriptor);
+	Virtioforwarder__StatsRequest sreq = VIRTIOFORWARDER__STATS_REQUEST__INIT;
+	sreq.has_include_inactive = true;
+	sreq.include_inactive = false;
+	Virtioforwarder__StatsResponse *st =
+		ask(stats_ep, &sreq.base, &virtioforwarder__stats_response__descriptor);
+	if (cores == NULL || st == NULL)
+		return 1;
+	printf("Worker cores affinities:\n");
+	for (size_t c = 0; c < cores->n_eal_cores; c++) {
+		int cpu = (int)cores->eal_cores[c];
+		printf("%s\n== %02d ==\n%-6s %-6s\n", "=================", cpu, "VM2VF", "VF2VM");
+		for (size_t i = 0; i < st->n_relay; i++) {
+			const Virtioforwarder__RelayState *rs = st->relay[i];
+			bool down = rs->cpu && rs->cpu->has_vm_to_vf && rs->cpu->vm_to_vf == cpu;
+			bool up = rs->cpu && rs->cpu->has_vf_to_vm && rs->cpu->vf_to_vm == cpu;
+			if (!down && !up)
+				continue;
+			char a[12] = "", b[12] = "";
+			if (down)
+				snprintf(a, sizeof(a), "%u", rs->id);
+			if (up)
+				snprintf(b, sizeof(b), "%u", rs->id);
+			printf("%-6s %-6s\n", a, b);
+		}
+	}
+	printf("=================\n");
+	virtioforwarder__core_sched_response__free_unpacked(cores, NULL);
+	virtioforwarder__stats_response__free_unpacked(st, NULL);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"stats-ep", required_argument, NULL, 's'},
+		{"sched-ep", required_argument, NULL, 'e'},
+		{"virtio-cpu", required_argument, NULL, 'c'},
+		{"print-core-map", no_argument, NULL, 'p'},
+		{NULL, 0, NULL, 0},
+	};
+	Virtioforwarder__CoreSchedRequest__RelayCPU maps[MAX_PINS], *ptrs[MAX_PINS];
+	Virtioforwarder__CoreSchedRequest req = VIRTIOFORWARDER__CORE_SCHED_REQUEST__INIT;
+	bool print = false;
+	int opt;
+
+	req.op = VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__UPDATE;
+	req.relay_cpu_map = ptrs;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			stats_ep = optarg;
+			break;
+		case 'e':
+			sched_ep = optarg;
+			break;
+		case 'p':
+			print = true;
+			break;
+		case 'c': {
+			int r, a, b, n = 0;
+			int k = sscanf(optarg, "%d:%d,%d%n", &r, &a, &b, &n);
+			if (k == 2 && sscanf(optarg, "%d:%d%n", &r, &a, &n) == 2)
+				b = a;
+			if (k < 2 || (size_t)n != strlen(optarg) || req.n_relay_cpu_map == MAX_PINS) {
+				fprintf(stderr, "core_pinner: invalid --virtio-cpu '%s' (R:A[,B])\n", optarg);
+				return 2;
+			}
+			Virtioforwarder__CoreSchedRequest__RelayCPU *m = &maps[req.n_relay_cpu_map];
+			virtioforwarder__core_sched_request__relay_cpu__init(m);
+			m->relay_number = r;
+			m->virtio2vf_cpu = a;
+			m->vf2virtio_cpu = b;
+			ptrs[req.n_relay_cpu_map++] = m;
+			printf("Setting relay %d=%d,%d\n", r, a, b);
+			break;
+		}
+		default:
+			fprintf(stderr, "usage: core_pinner [--stats-ep EP] [--sched-ep EP] "
+					"[--virtio-cpu R:A[,B]]... [--print-core-map]\n");
+			return 2;
+		}
+	}
+	if (req.n_relay_cpu_map > 0) {
+		Virtioforwarder__CoreSchedResponse *r =
+			ask(sched_ep, &req.base, &virtioforwarder__core_sched_response__descriptor);
+		if (r == NULL)
+			return 1;
+		bool ok = r->status == VIRTIOFORWARDER__CORE_SCHED_RESPONSE__STATUS__OK;
+		printf("Scheduler response: %s\n", ok ? "OK" : "ERROR");
+		virtioforwarder__core_sched_response__free_unpacked(r, NULL);
+		printf("New worker core mapping:\n");
+		int ret = print_map();
+		return ok ? ret : 1;
+	}
+	if (print || argc == 1)
+		return print_map();
+	return 0;
+}

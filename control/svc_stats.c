@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* stats service (reference §3.4): field presence per state as the
+ * original, rates over the request's own delay window from two snapshots
+ * kept in the request (no shared global snapshot: concurrent clients
+ * cannot disturb each other's rates). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clog.h"
+#include "svc.h"
+#include "virtioforwarder.pb-c.h"
+
+typedef Virtioforwarder__RelayState RelayState;
+
+struct stats_pending {
+	Virtioforwarder__StatsRequest *req;
+	bool include_inactive;
+	unsigned delay_ms;
+	struct timespec t0;
+	struct relay_counters before[][2]; /* [relay][0: vf_to_vm, 1: vm_to_vf] */
+};
+
+/* everything one RelayState points to, freed in one go */
+struct relay_msg {
+	RelayState rs;
+	Virtioforwarder__RelayState__CPU cpu;
+	Virtioforwarder__RelayState__VHOST vhost;
+	Virtioforwarder__RelayState__VF vf;
+	Virtioforwarder__RelayState__VFtoVM up;
+	Virtioforwarder__RelayState__VMtoVF down;
+};
+
+static void reply_status(struct buf *reply, Virtioforwarder__StatsResponse__Status status)
+{
+	Virtioforwarder__StatsResponse r = VIRTIOFORWARDER__STATS_RESPONSE__INIT;
+	r.status = status;
+	svc_pack(&r.base, reply);
+}
+
+static float rate(uint64_t now, uint64_t before, double secs)
+{
+	return secs > 0 && now >= before ? (float)((double)(now - before) / secs) : 0.0f;
+}
+
+#define SET(msg, field, value) ((msg)->has_##field = true, (msg)->field = (value))
+
+static void fill(struct relay_msg *m, const struct relay_info *ri, const struct relay_counters *b,
+	double secs)
+{
+	const struct relay_counters *u = &ri->vf_to_vm, *d = &ri->vm_to_vf;
+	bool vf_active = ri->dpdk_state == DPDK_ADDED || ri->dpdk_state == DPDK_READY;
+	bool vm_active = ri->virtio_state == VIRTIO_READY;
+
+	virtioforwarder__relay_state__init(&m->rs);
+	virtioforwarder__relay_state__cpu__init(&m->cpu);
+	virtioforwarder__relay_state__vhost__init(&m->vhost);
+	virtioforwarder__relay_state__vf__init(&m->vf);
+	virtioforwarder__relay_state__vfto_vm__init(&m->up);
+	virtioforwarder__relay_state__vmto_vf__init(&m->down);
+	m->rs.id = ri->id;
+	m->rs.active = ri->active;
+	m->rs.socket_id = ri->socket_id;
+	m->rs.vhost = &m->vhost;
+	m->vhost.vhost_socket_name = (char *)(ri->socket_path != NULL ? ri->socket_path : "NONE");
+	m->rs.vf_to_vm = &m->up;
+	m->rs.vm_to_vf = &m->down;
+
+	m->up.active = vf_active;
+	m->up.internal_state = (char *)relay_dpdk_state_str(ri->dpdk_state);
+	if (vf_active) {
+		SET(&m->up, pkts_rx_from_vf, u->pkts_rx);
+		SET(&m->up, bytes_rx_from_vf, u->bytes_rx);
+		SET(&m->up, pkts_tx_to_vm, u->pkts_tx);
+		SET(&m->up, bytes_tx_to_vm, u->bytes_tx);
+		SET(&m->up, pkts_dropped_vm_queue_full, u->pkts_dropped_queue_full);
+		SET(&m->up, bytes_dropped_vm_queue_full, u->bytes_dropped_queue_full);
+		SET(&m->up, pkts_dropped_vm_not_connected, u->pkts_dropped_not_connected);
+		SET(&m->up, bytes_dropped_vm_not_connected, u->bytes_dropped_not_connected);
+		m->up.pkt_rate_rx_from_vf = rate(u->pkts_rx, b[0].pkts_rx, secs);
+		m->up.byte_rate_rx_from_vf = rate(u->bytes_rx, b[0].bytes_rx, secs);
+		m->up.pkt_rate_tx_to_vm = rate(u->pkts_tx, b[0].pkts_tx, secs);
+		m->up.byte_rate_tx_to_vm = rate(u->bytes_tx, b[0].bytes_tx, secs);
+		m->vf.pci_addr_str = (char *)ri->vf_name;
+		m->rs.vf = &m->vf;
+		if (ri->vf_to_vm_cpu >= 0)
+			SET(&m->cpu, vf_to_vm, ri->vf_to_vm_cpu);
+	}
+	m->down.active = vm_active;
+	m->down.internal_state = (char *)relay_virtio_state_str(ri->virtio_state);
+	if (vm_active) {
+		SET(&m->down, pkts_rx_from_vm, d->pkts_rx);
+		SET(&m->down, bytes_rx_from_vm, d->bytes_rx);
+		SET(&m->down, pkts_tx_to_vf, d->pkts_tx);
+		SET(&m->down, bytes_tx_to_vf, d->bytes_tx);
+		SET(&m->down, pkts_dropped_vf_queue_full, d->pkts_dropped_queue_full);
+		SET(&m->down, bytes_dropped_vf_queue_full, d->bytes_dropped_queue_full);
+		SET(&m->down, pkts_dropped_vf_not_connected, d->pkts_dropped_not_connected);
+		SET(&m->down, bytes_dropped_vf_not_connected, d->bytes_dropped_not_connected);
+		m->down.pkt_rate_rx_from_vm = rate(d->pkts_rx, b[1].pkts_rx, secs);
+		m->down.byte_rate_rx_from_vm = rate(d->bytes_rx, b[1].bytes_rx, secs);
+		m->down.pkt_rate_tx_to_vf = rate(d->pkts_tx, b[1].pkts_tx, secs);
+		m->down.byte_rate_tx_to_vf = rate(d->bytes_tx, b[1].bytes_tx, secs);
+		if (ri->vm_to_vf_cpu >= 0)
+			SET(&m->cpu, vm_to_vf, ri->vm_to_vf_cpu);
+	}
+	if (m->cpu.has_vf_to_vm || m->cpu.has_vm_to_vf)
+		m->rs.cpu = &m->cpu;
+}
+
+struct stats_pending *svc_stats_start(const uint8_t *req, size_t len, unsigned *delay_ms,
+	struct buf *reply)
+{
+	Virtioforwarder__StatsRequest *r = virtioforwarder__stats_request__unpack(NULL, len, req);
+	if (r == NULL) {
+		ctl_log(CLOG_WARNING, "stats: unparseable request (%zu bytes)", len);
+		reply_status(reply, VIRTIOFORWARDER__STATS_RESPONSE__STATUS__EBADR);
+		return NULL;
+	}
+	if (r->n_relay > relay_max()) {
+		virtioforwarder__stats_request__free_unpacked(r, NULL);
+		reply_status(reply, VIRTIOFORWARDER__STATS_RESPONSE__STATUS__E2BIG);
+		return NULL;
+	}
+	struct stats_pending *p = calloc(1, sizeof(*p) + sizeof(p->before[0]) * relay_max());
+	if (p == NULL) {
+		virtioforwarder__stats_request__free_unpacked(r, NULL);
+		reply_status(reply, VIRTIOFORWARDER__STATS_RESPONSE__STATUS__ENOMEM);
+		return NULL;
+	}
+	p->req = r;
+	p->include_inactive = r->has_include_inactive ? r->include_inactive : true;
+	/* a window longer than a minute keeps a client waiting past any timeout */
+	p->delay_ms = r->has_delay ? (r->delay < 60000 ? r->delay : 60000) : 0;
+	for (unsigned id = 0; id < relay_max(); id++) {
+		struct relay_info ri;
+		relay_get_info(id, &ri);
+		p->before[id][0] = ri.vf_to_vm;
+		p->before[id][1] = ri.vm_to_vf;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &p->t0);
+	*delay_ms = p->delay_ms;
+	if (p->delay_ms > 0)
+		return p;
+	svc_stats_finish(p, reply);
+	return NULL;
+}
+
+void svc_stats_finish(struct stats_pending *p, struct buf *reply)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* delay 0: no window, rates are 0 rather than noise */
+	double secs = p->delay_ms == 0 ? 0 :
+					 (double)(t1.tv_sec - p->t0.tv_sec) +
+			(double)(t1.tv_nsec - p->t0.tv_nsec) / 1e9;
+	size_t n_ids = p->req->n_relay > 0 ? p->req->n_relay : relay_max();
+	struct relay_msg *msgs = calloc(n_ids ? n_ids : 1, sizeof(*msgs));
+	RelayState **list = calloc(n_ids ? n_ids : 1, sizeof(*list));
+	Virtioforwarder__StatsResponse resp = VIRTIOFORWARDER__STATS_RESPONSE__INIT;
+
+	if (msgs == NULL || list == NULL) {
+		reply_status(reply, VIRTIOFORWARDER__STATS_RESPONSE__STATUS__ENOMEM);
+		goto out;
+	}
+	resp.status = VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK;
+	resp.relay = list;
+	for (size_t i = 0; i < n_ids; i++) {
+		unsigned id = p->req->n_relay > 0 ? p->req->relay[i] : (unsigned)i;
+		struct relay_info ri;
+		if (id >= relay_max() || relay_get_info(id, &ri) < 0)
+			continue; /* as the original: silently skipped */
+		if (!p->include_inactive && !ri.active)
+			continue;
+		fill(&msgs[resp.n_relay], &ri, p->before[id], secs);
+		list[resp.n_relay] = &msgs[resp.n_relay].rs;
+		resp.n_relay++;
+	}
+	svc_pack(&resp.base, reply);
+out:
+	free(msgs);
+	free(list);
+	virtioforwarder__stats_request__free_unpacked(p->req, NULL);
+	free(p);
+}
