@@ -164,6 +164,7 @@ static int attach_port(struct relay *r, uint16_t port, const char *name, struct 
 	r->port_id = port;
 	r->vm_to_vf.tx_offload_capa = capa; /* published by the vf_port store */
 	r->dpdk_state = DPDK_ADDED;
+	r->vf_to_vm.planned_cpu = worker_choose(pin_vf_to_vm[r->id], vf_socket(port));
 	LOG(INFO, "relay %u: vf %s attached as port %u (tx offloads 0x%" PRIx64 ")", r->id, name,
 		port, capa);
 	if (r->virtio_state == VIRTIO_READY)
@@ -347,6 +348,8 @@ int relay_move(unsigned id, int vf_to_vm_cpu, int vm_to_vf_cpu)
 		(vm_to_vf_cpu >= 0 && !worker_exists(vm_to_vf_cpu)))
 		return -EINVAL;
 	struct relay *r = &relays[id];
+	if (vf_to_vm_cpu >= 0)
+		r->vf_to_vm.planned_cpu = vf_to_vm_cpu;
 	int ret = move_dir(&r->vf_to_vm, vf_to_vm_cpu, &pin_vf_to_vm[id]);
 	int ret2 = move_dir(&r->vm_to_vf, vm_to_vf_cpu, &pin_vm_to_vf[id]);
 	if (ret == 0 && ret2 == 0)
@@ -377,7 +380,8 @@ int relay_get_info(unsigned id, struct relay_info *info)
 	info->dpdk_state = r->dpdk_state;
 	info->virtio_state = r->virtio_state;
 	info->active = r->dpdk_state == DPDK_READY && r->virtio_state == VIRTIO_READY;
-	info->vf_to_vm_cpu = r->vf_to_vm.cpu;
+	info->vf_to_vm_cpu = r->vf_to_vm.cpu >= 0 ? r->vf_to_vm.cpu :
+		r->dpdk_state != DPDK_UNINIT ? r->vf_to_vm.planned_cpu : -1;
 	info->vm_to_vf_cpu = r->vm_to_vf.cpu;
 	info->vf_name = r->vf_name;
 	info->socket_path = r->socket_path;

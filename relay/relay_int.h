@@ -39,6 +39,7 @@ struct relay_dir {
 	struct rte_mbuf *stash[RELAY_BURST]; /* packets the other side had no room for */
 	/* control only */
 	int cpu;         /* worker lcore, -1: unpublished */
+	int planned_cpu; /* VF->VM of a stopped VF: where it will run (stats) */
 	unsigned relay_id;
 } __rte_cache_aligned;
 
@@ -69,6 +70,8 @@ void worker_fini(void);
  * cpu used. Returns after no worker can still see an old plan. */
 int worker_publish(struct relay_dir *d, int cpu, int numa);
 bool worker_exists(int cpu);
+/* The worker worker_publish would use, without publishing. */
+int worker_choose(int cpu, int numa);
 unsigned worker_cpus(unsigned *cpus, unsigned max);
 /* Remove dir from its worker; on return no worker touches it. */
 void worker_unpublish(struct relay_dir *d);

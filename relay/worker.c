@@ -166,18 +166,21 @@ static int replace_plan(struct worker *w, struct relay_dir *d, bool add)
 	return 0;
 }
 
+int worker_choose(int cpu, int numa)
+{
+	if (cpu >= 0)
+		return by_cpu(cpu) != NULL ? cpu : -EINVAL;
+	struct place_worker pw[RTE_MAX_LCORE];
+	for (unsigned i = 0; i < n_workers; i++)
+		pw[i] = workers[i].place;
+	int i = place_pick(pw, n_workers, numa);
+	return i >= 0 ? (int)workers[i].lcore : -EINVAL;
+}
+
 int worker_publish(struct relay_dir *d, int cpu, int numa)
 {
-	struct worker *w = NULL;
-	if (cpu >= 0) {
-		w = by_cpu(cpu);
-	} else {
-		struct place_worker pw[RTE_MAX_LCORE];
-		for (unsigned i = 0; i < n_workers; i++)
-			pw[i] = workers[i].place;
-		int i = place_pick(pw, n_workers, numa);
-		w = i >= 0 ? &workers[i] : NULL;
-	}
+	cpu = worker_choose(cpu, numa);
+	struct worker *w = cpu >= 0 ? by_cpu(cpu) : NULL;
 	if (w == NULL)
 		return -EINVAL;
 	int ret = replace_plan(w, d, true);
