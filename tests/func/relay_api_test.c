@@ -167,6 +167,18 @@ static void check_sums(const char *when)
 		"vm_to_vf bytes (%s)", when);
 }
 
+static void move_to_1(void)
+{
+	CHECK(relay_move(RELAY, 1, 1) == 0, "move to 1");
+}
+
+static void move_to_2(void)
+{
+	/* the directions split across the two workers */
+	CHECK(relay_move(RELAY, 2, 1) == 0, "move to 2");
+	CHECK(relay_move(RELAY, -1, 2) == 0, "move vm_to_vf to 2");
+}
+
 static void detach_vf(void)
 {
 	struct relay_fault f = {0};
@@ -178,13 +190,14 @@ int main(int argc, char **argv)
 	(void)argc;
 	char prefix[64];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=relayapi%d", (int)getpid());
-	char *eal[] = {argv[0], "--no-huge", "-m", "512", "--no-pci", "-l", "0,1", prefix,
-		"--log-level", "5", NULL};
+	/* two workers (lcores 1 and 2) on one CPU: the machine has two */
+	char *eal[] = {argv[0], "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1,2@1",
+		prefix, "--log-level", "5", NULL};
 	CHECK(rte_eal_init(10, eal) >= 0, "eal");
-	CHECK(rte_lcore_count() == 2, "need 2 lcores");
+	CHECK(rte_lcore_count() == 3, "need 3 lcores");
 
-	bool workers[2] = {false, true};
-	struct relay_params p = {.worker_cpus = workers, .n_cpus = 2, .socket_uid = (uid_t)-1,
+	bool workers[3] = {false, true, true};
+	struct relay_params p = {.worker_cpus = workers, .n_cpus = 3, .socket_uid = (uid_t)-1,
 		.socket_gid = (gid_t)-1, .idle_sleep_max_us = 50};
 	CHECK(relay_init(&p) == 0, "relay_init");
 	vm_pool = rte_pktmbuf_pool_create("vm_pool", 4095, 32, 0, 2048 + 128, SOCKET_ID_ANY);
@@ -209,17 +222,29 @@ int main(int argc, char **argv)
 
 	vm_connect();
 	CHECK(wait_state(DPDK_READY, VIRTIO_READY), "ready");
+	struct relay_info ri;
 	unsigned got = traffic(2000, 0, NULL);
 	printf("round trip: sent 2000, got %u\n", got);
 	CHECK(got == 2000, "lossless round trip at low rate: %u", got);
 	check_sums("steady");
+
+	/* directions moved between workers under traffic: nothing lost */
+	for (int round = 0; round < 6; round++) {
+		got = traffic(2000, 10 + round, round % 2 ? move_to_1 : move_to_2);
+		CHECK(got == 2000, "moving round %d lost packets: %u of 2000", round, got);
+	}
+	relay_get_info(RELAY, &ri);
+	CHECK(ri.vf_to_vm_cpu == 1 && ri.vm_to_vf_cpu == 1, "cpus after moves %d,%d",
+		ri.vf_to_vm_cpu, ri.vm_to_vf_cpu);
+	CHECK(relay_move(RELAY, 3, 1) == -EINVAL, "moved to a CPU that is no worker");
+	CHECK(relay_move(99, 1, 1) == -EINVAL, "moved a relay that does not exist");
+	check_sums("after moves");
 
 	/* VF removed under traffic: VM->VF drops as not connected */
 	got = traffic(4000, 20, detach_vf);
 	CHECK(wait_state(DPDK_UNINIT, VIRTIO_READY), "vf gone, vm stays");
 	pump_events_ms(100);
 	check_sums("vf removed under traffic");
-	struct relay_info ri;
 	relay_get_info(RELAY, &ri);
 	CHECK(ri.vm_to_vf.pkts_dropped_not_connected > 0, "no not-connected drops counted");
 
