@@ -92,6 +92,7 @@ expect 0 '== 01 ==' -- "$CL/core_pinner" --stats-ep "$ST" --sched-ep "$CS" --pri
 expect 0 'Scheduler response: OK' -- "$CL/core_pinner" --stats-ep "$ST" --sched-ep "$CS" --virtio-cpu 0:1,1
 expect 1 'Scheduler response: ERROR' -- "$CL/core_pinner" --stats-ep "$ST" --sched-ep "$CS" --virtio-cpu 0:9,1
 expect 0 'relay_number: 5' -- "$CL/config" --config-ep "$CF"
+expect 0 '^CPU1: ' -- "$CL/monitor_load" --stats-ep "$ST" --sched-ep "$CS" --count 2 --poll-interval 0.1
 ping_ok "$NS_VF" 10.99.0.2 2 || fail "traffic after core update"
 
 # independent wire check, garbage, concurrency
