@@ -41,7 +41,7 @@ for item in "$@"; do
 	fi
 done
 
-[ $dry = 1 ] || [ "$driver" != vfio-pci ] || modprobe vfio-pci 2>/dev/null || true
+[ $dry = 1 ] || [ "$driver" != vfio-pci ] || [ "$SYSFS" != /sys ] || modprobe vfio-pci 2>/dev/null || true
 for dev in "${devices[@]}"; do
 	d=$SYSFS/bus/pci/devices/$dev
 	[ -d "$d" ] || { echo "$dev: no such PCI device" >&2; exit 1; }
