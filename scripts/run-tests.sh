@@ -1,10 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Set the machine up and run the whole test suite (unit, integration, vm).
-# Needs root (network namespaces, taps, hugepages). Extra arguments go to
-# `meson test` (e.g. --suite unit).
+# Set the machine up and run the whole test suite (what CI runs): every
+# suite on the normal build, then the unit and integration suites again on
+# a build with AddressSanitizer and UndefinedBehaviorSanitizer (leaks and
+# UB are fatal there). Needs root (network namespaces, taps, hugepages).
+# Extra arguments go to both `meson test` runs (e.g. --suite unit);
+# SANITIZERS=0 skips the second run.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
+ASAN_BUILD=${ASAN_BUILD:-$TOP/build-asan}
 "$TOP/scripts/setup-host.sh"
-exec meson test -C "$BUILD" --print-errorlogs "$@"
+meson test -C "$BUILD" --print-errorlogs "$@"
+[ "${SANITIZERS:-1}" = 1 ] || exit 0
+
+[ -f "$ASAN_BUILD/build.ninja" ] ||
+	meson setup "$ASAN_BUILD" "$TOP" -Db_sanitize=address,undefined -Db_lundef=false
+ninja -C "$ASAN_BUILD"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+suites=(--suite unit --suite integration)
+[ $# -eq 0 ] || suites=("$@")
+meson test -C "$ASAN_BUILD" --print-errorlogs "${suites[@]}"
