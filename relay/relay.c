@@ -8,6 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 #include <rte_vhost.h>
@@ -360,6 +361,12 @@ int relay_move(unsigned id, int vf_to_vm_cpu, int vm_to_vf_cpu)
 unsigned relay_worker_cpus(unsigned *cpus, unsigned max)
 {
 	return worker_cpus(cpus, max);
+}
+
+int relay_worker_load(unsigned cpu, uint64_t *busy_cycles, uint64_t *packets, uint64_t *hz)
+{
+	*hz = rte_get_tsc_hz();
+	return worker_load(cpu, busy_cycles, packets);
 }
 
 static void load_counters(struct relay_counters *dst, const struct relay_counters *src)

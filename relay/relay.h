@@ -93,6 +93,10 @@ int relay_detach_vf(unsigned id, const char *devargs, bool conditional, struct r
 int relay_move(unsigned id, int vf_to_vm_cpu, int vm_to_vf_cpu);
 /* Worker CPUs, ascending; returns how many. */
 unsigned relay_worker_cpus(unsigned *cpus, unsigned max);
+/* A worker's own cost counters: TSC cycles spent in passes that moved
+ * packets, the packets they received, and the TSC rate. -EINVAL if no
+ * such worker. */
+int relay_worker_load(unsigned cpu, uint64_t *busy_cycles, uint64_t *packets, uint64_t *hz);
 
 /* vhost-user socket of a relay. */
 int relay_add_socket(unsigned id, const char *path, struct relay_fault *f);

@@ -73,6 +73,7 @@ bool worker_exists(int cpu);
 /* The worker worker_publish would use, without publishing. */
 int worker_choose(int cpu, int numa);
 unsigned worker_cpus(unsigned *cpus, unsigned max);
+int worker_load(unsigned cpu, uint64_t *busy_cycles, uint64_t *packets);
 /* Remove dir from its worker; on return no worker touches it. */
 void worker_unpublish(struct relay_dir *d);
 /* Wait until every worker has passed a quiescent state. */

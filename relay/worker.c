@@ -8,6 +8,7 @@
 #include <time.h>
 #include <sys/prctl.h>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_launch.h>
 #include <rte_malloc.h>
@@ -27,6 +28,9 @@ struct worker_plan {
 };
 
 struct worker {
+	/* worker: w, control: r (single writer, relaxed) */
+	uint64_t busy_cycles; /* TSC cycles of passes that moved packets */
+	uint64_t packets;     /* packets those passes received */
 	unsigned lcore;
 	_Atomic(struct worker_plan *) plan; /* control: w, worker: r */
 	_Atomic bool stop;
@@ -54,6 +58,7 @@ static int worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(qsbr, w->lcore);
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
 		const struct worker_plan *p = atomic_load_explicit(&w->plan, memory_order_acquire);
+		uint64_t t0 = rte_rdtsc();
 		unsigned moved = 0;
 		for (unsigned i = 0; i < p->n; i++) {
 			struct relay_dir *d = p->dirs[i];
@@ -61,6 +66,9 @@ static int worker_main(void *arg)
 		}
 		rte_rcu_qsbr_quiescent(qsbr, w->lcore);
 		if (likely(moved > 0)) {
+			__atomic_store_n(&w->busy_cycles, w->busy_cycles + (rte_rdtsc() - t0),
+				__ATOMIC_RELAXED);
+			__atomic_store_n(&w->packets, w->packets + moved, __ATOMIC_RELAXED);
 			idle = 0;
 			sleep_us = 1;
 			continue;
@@ -215,4 +223,14 @@ unsigned worker_cpus(unsigned *cpus, unsigned max)
 		cpus[n++] = workers[i].lcore;
 	/* workers[] follows CPU order (worker_init walks the CPU set) */
 	return n;
+}
+
+int worker_load(unsigned cpu, uint64_t *busy_cycles, uint64_t *packets)
+{
+	struct worker *w = by_cpu((int)cpu);
+	if (w == NULL)
+		return -EINVAL;
+	*busy_cycles = __atomic_load_n(&w->busy_cycles, __ATOMIC_RELAXED);
+	*packets = __atomic_load_n(&w->packets, __ATOMIC_RELAXED);
+	return 0;
 }

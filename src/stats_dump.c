@@ -50,6 +50,17 @@ void stats_dump(FILE *out)
 			relay_virtio_state_str(ri.virtio_state));
 		dir_lines(out, id, "vm_to_vf", "vm", "vf", &ri.vm_to_vf);
 	}
+	unsigned cpus[128];
+	unsigned n = relay_worker_cpus(cpus, 128);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t busy, pkts, hz;
+		if (relay_worker_load(cpus[i], &busy, &pkts, &hz) < 0)
+			continue;
+		fprintf(out, "worker_%u.busy_cycles=%" PRIu64 "\nworker_%u.packets=%" PRIu64 "\n",
+			cpus[i], busy, cpus[i], pkts);
+		fprintf(out, "worker_%u.cycles_per_packet=%.1f\nworker_%u.tsc_hz=%" PRIu64 "\n",
+			cpus[i], pkts ? (double)busy / (double)pkts : 0.0, cpus[i], hz);
+	}
 	unsigned in_use, cap;
 	relay_pool_usage(&in_use, &cap);
 	fprintf(out, "mempool.mbufs_in_use=%u\nmempool.mbufs_total=%u\n", in_use, cap);

@@ -44,8 +44,13 @@ static int print_map(void)
 	sreq.include_inactive = false;
 	Virtioforwarder__StatsResponse *st =
 		ask(stats_ep, &sreq.base, &virtioforwarder__stats_response__descriptor);
-	if (cores == NULL || st == NULL)
+	if (cores == NULL || st == NULL) {
+		if (cores != NULL)
+			virtioforwarder__core_sched_response__free_unpacked(cores, NULL);
+		if (st != NULL)
+			virtioforwarder__stats_response__free_unpacked(st, NULL);
 		return 1;
+	}
 	printf("Worker cores affinities:\n");
 	for (size_t c = 0; c < cores->n_eal_cores; c++) {
 		int cpu = (int)cores->eal_cores[c];

@@ -18,27 +18,15 @@
 #include <rte_mbuf.h>
 #include <rte_cycles.h>
 
+#include "inproc.h"
 #include "relay.h"
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);            \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fprintf(stderr, "\n");                                                     \
-			exit(1);                                                                   \
-		}                                                                                  \
-	} while (0)
-
 #define RELAY 3
-#define PKT_LEN 128
+#define PKT_LEN INPROC_PKT_LEN
 
-static struct rte_mempool *vm_pool;
+static struct inproc_vm vm;
 static char sock_path[128];
-static char vm_devargs[256];
-static uint16_t vm_port;
 static uint32_t next_seq;
-static bool vm_up;
 
 static void pump_events_ms(unsigned ms)
 {
@@ -66,52 +54,12 @@ static bool wait_state(enum relay_dpdk_state ds, enum relay_virtio_state vs)
 
 static void vm_connect(void)
 {
-	CHECK(rte_dev_probe(vm_devargs) == 0, "probe %s", vm_devargs);
-	CHECK(rte_eth_dev_get_port_by_name("net_virtio_user0", &vm_port) == 0, "port");
-	struct rte_eth_conf conf;
-	memset(&conf, 0, sizeof(conf));
-	CHECK(rte_eth_dev_configure(vm_port, 1, 1, &conf) == 0, "configure");
-	CHECK(rte_eth_rx_queue_setup(vm_port, 0, 256, SOCKET_ID_ANY, NULL, vm_pool) == 0, "rxq");
-	CHECK(rte_eth_tx_queue_setup(vm_port, 0, 256, SOCKET_ID_ANY, NULL) == 0, "txq");
-	CHECK(rte_eth_dev_start(vm_port) == 0, "start");
-	vm_up = true;
+	inproc_vm_connect(&vm);
 }
 
 static void vm_disconnect(void)
 {
-	struct rte_eth_dev_info info;
-	rte_eth_dev_info_get(vm_port, &info);
-	rte_eth_dev_stop(vm_port);
-	CHECK(rte_dev_remove(info.device) == 0, "remove vm");
-	vm_up = false;
-}
-
-static struct rte_mbuf *make_pkt(uint32_t seq)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(vm_pool);
-	CHECK(m != NULL, "alloc");
-	m->data_len = m->pkt_len = PKT_LEN;
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	memset(p, 0, PKT_LEN);
-	memset(p, 0xff, 6);                 /* broadcast */
-	p[12] = 0x88, p[13] = 0xb5;         /* local experimental ethertype */
-	memcpy(p + 14, &seq, sizeof(seq));
-	for (int i = 18; i < PKT_LEN; i++)
-		p[i] = (uint8_t)(seq + i);
-	return m;
-}
-
-static bool pkt_ok(struct rte_mbuf *m)
-{
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t seq;
-	if (rte_pktmbuf_pkt_len(m) != PKT_LEN)
-		return false;
-	memcpy(&seq, p + 14, sizeof(seq));
-	for (int i = 18; i < PKT_LEN; i++)
-		if (p[i] != (uint8_t)(seq + i))
-			return false;
-	return true;
+	inproc_vm_disconnect(&vm);
 }
 
 /* Send n packets from the VM in bursts, collecting what comes back;
@@ -119,23 +67,24 @@ static bool pkt_ok(struct rte_mbuf *m)
 static unsigned traffic(unsigned n, unsigned at, void (*hook)(void))
 {
 	unsigned sent = 0, got = 0, burst_no = 0, idle = 0;
+	uint32_t seq;
 	struct rte_mbuf *pkts[32];
-	while (vm_up && (sent < n || idle < 2000)) {
+	while (vm.up && (sent < n || idle < 2000)) {
 		if (sent < n) {
 			unsigned k = n - sent < 32 ? n - sent : 32;
 			for (unsigned i = 0; i < k; i++)
-				pkts[i] = make_pkt(next_seq++);
-			uint16_t t = rte_eth_tx_burst(vm_port, 0, pkts, k);
+				pkts[i] = inproc_pkt(vm.pool, next_seq++);
+			uint16_t t = rte_eth_tx_burst(vm.port, 0, pkts, k);
 			rte_pktmbuf_free_bulk(pkts + t, k - t);
 			sent += k;
 			if (hook != NULL && ++burst_no == at)
 				hook();
 		}
-		if (!vm_up)
+		if (!vm.up)
 			break;
-		uint16_t r = rte_eth_rx_burst(vm_port, 0, pkts, 32);
+		uint16_t r = rte_eth_rx_burst(vm.port, 0, pkts, 32);
 		for (uint16_t i = 0; i < r; i++)
-			CHECK(pkt_ok(pkts[i]), "corrupt packet");
+			CHECK(inproc_pkt_ok(pkts[i], &seq), "corrupt packet");
 		rte_pktmbuf_free_bulk(pkts, r);
 		got += r;
 		idle = r ? 0 : idle + 1;
@@ -188,23 +137,16 @@ static void detach_vf(void)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=relayapi%d", (int)getpid());
 	/* two workers (lcores 1 and 2) on one CPU: the machine has two */
-	char *eal[] = {argv[0], "--no-huge", "-m", "512", "--no-pci", "--lcores", "0@0,1@1,2@1",
-		prefix, "--log-level", "5", NULL};
-	CHECK(rte_eal_init(10, eal) >= 0, "eal");
+	inproc_eal(argv[0], "0@0,1@1,2@1");
 	CHECK(rte_lcore_count() == 3, "need 3 lcores");
 
 	bool workers[3] = {false, true, true};
 	struct relay_params p = {.worker_cpus = workers, .n_cpus = 3, .socket_uid = (uid_t)-1,
 		.socket_gid = (gid_t)-1, .idle_sleep_max_us = 50};
 	CHECK(relay_init(&p) == 0, "relay_init");
-	vm_pool = rte_pktmbuf_pool_create("vm_pool", 4095, 32, 0, 2048 + 128, SOCKET_ID_ANY);
-	CHECK(vm_pool != NULL, "vm pool");
-
 	snprintf(sock_path, sizeof(sock_path), "/tmp/relayapi%d.sock", (int)getpid());
-	snprintf(vm_devargs, sizeof(vm_devargs), "net_virtio_user0,path=%s,queues=1", sock_path);
+	inproc_vm_init(&vm, sock_path);
 	struct relay_fault f = {0};
 	CHECK(relay_add_socket(RELAY, sock_path, &f) == 0, "add socket");
 	CHECK(relay_add_socket(RELAY + 1, sock_path, &f) == -EEXIST, "same path twice");
@@ -278,10 +220,10 @@ int main(int argc, char **argv)
 	relay_pool_usage(&in_use, &cap);
 	printf("relay pools after removal: %u in use, %u capacity\n", in_use, cap);
 	CHECK(in_use == 0 && cap == 0, "relay pool not freed (%u in use)", in_use);
-	CHECK(rte_mempool_full(vm_pool), "vm pool leaked %u",
-		vm_pool->size - rte_mempool_avail_count(vm_pool));
+	CHECK(rte_mempool_full(vm.pool), "vm pool leaked %u",
+		vm.pool->size - rte_mempool_avail_count(vm.pool));
 	relay_fini();
-	rte_mempool_free(vm_pool);
+	rte_mempool_free(vm.pool);
 	rte_eal_cleanup();
 	printf("PASS\n");
 	return 0;

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "inproc.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+
+void inproc_eal(const char *prog, const char *lcores)
+{
+	char prefix[64], lc[64];
+	snprintf(prefix, sizeof(prefix), "--file-prefix=inproc%d", (int)getpid());
+	snprintf(lc, sizeof(lc), "%s", lcores);
+	char *eal[] = {(char *)prog, "--no-huge", "-m", "512", "--no-pci", "--lcores", lc, prefix,
+		"--log-level", "5", NULL};
+	CHECK(rte_eal_init(10, eal) >= 0, "eal");
+}
+
+void inproc_vm_init(struct inproc_vm *vm, const char *sock_path)
+{
+	memset(vm, 0, sizeof(*vm));
+	snprintf(vm->devargs, sizeof(vm->devargs), "net_virtio_user0,path=%s,queues=1", sock_path);
+	vm->pool = rte_pktmbuf_pool_create("vm_pool", 4095, 32, 0, 2048 + 128, SOCKET_ID_ANY);
+	CHECK(vm->pool != NULL, "vm pool");
+}
+
+void inproc_vm_connect(struct inproc_vm *vm)
+{
+	CHECK(rte_dev_probe(vm->devargs) == 0, "probe %s", vm->devargs);
+	CHECK(rte_eth_dev_get_port_by_name("net_virtio_user0", &vm->port) == 0, "port");
+	struct rte_eth_conf conf;
+	memset(&conf, 0, sizeof(conf));
+	CHECK(rte_eth_dev_configure(vm->port, 1, 1, &conf) == 0, "configure");
+	CHECK(rte_eth_rx_queue_setup(vm->port, 0, 256, SOCKET_ID_ANY, NULL, vm->pool) == 0, "rxq");
+	CHECK(rte_eth_tx_queue_setup(vm->port, 0, 256, SOCKET_ID_ANY, NULL) == 0, "txq");
+	CHECK(rte_eth_dev_start(vm->port) == 0, "start");
+	vm->up = true;
+}
+
+void inproc_vm_disconnect(struct inproc_vm *vm)
+{
+	struct rte_eth_dev_info info;
+	rte_eth_dev_info_get(vm->port, &info);
+	rte_eth_dev_stop(vm->port);
+	CHECK(rte_dev_remove(info.device) == 0, "remove vm");
+	vm->up = false;
+}
+
+struct rte_mbuf *inproc_pkt(struct rte_mempool *mp, uint32_t seq)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	CHECK(m != NULL, "alloc");
+	m->data_len = m->pkt_len = INPROC_PKT_LEN;
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	memset(p, 0, INPROC_PKT_LEN);
+	memset(p, 0xff, 6);         /* broadcast */
+	p[12] = 0x88, p[13] = 0xb5; /* local experimental ethertype */
+	memcpy(p + 14, &seq, sizeof(seq));
+	for (int i = 18; i < INPROC_PKT_LEN; i++)
+		p[i] = (uint8_t)(seq + i);
+	return m;
+}
+
+bool inproc_pkt_ok(const struct rte_mbuf *m, uint32_t *seq)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	if (rte_pktmbuf_pkt_len(m) != INPROC_PKT_LEN)
+		return false;
+	memcpy(seq, p + 14, sizeof(*seq));
+	for (int i = 18; i < INPROC_PKT_LEN; i++)
+		if (p[i] != (uint8_t)(*seq + i))
+			return false;
+	return true;
+}
