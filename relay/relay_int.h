@@ -14,6 +14,11 @@
 #define RELAY_BURST 32
 #define RELAY_RX_DESC 1024
 #define RELAY_TX_DESC 1024
+/* A busy worker polls a direction that has been idle for RELAY_IDLE_PASSES
+ * passes only every RELAY_IDLE_SKIP + 1 passes, so idle relays cost a busy
+ * one little; an idle worker polls everything every pass. */
+#define RELAY_IDLE_PASSES 256
+#define RELAY_IDLE_SKIP 15
 /* A stash that cannot drain for this many passes (a stuck guest or VF) is
  * dropped and counted as queue full; until then it back-pressures the
  * source, as a NIC ring would. */
@@ -35,6 +40,8 @@ struct relay_dir {
 	uint16_t next_queue;
 	uint16_t stash_head, stash_n; /* stash[head .. head + n) waits */
 	uint16_t stash_age;           /* passes the stash has not drained */
+	uint16_t idle_passes;         /* passes in a row that received nothing */
+	uint16_t poll_skip;           /* busy worker: passes to skip this idle dir */
 	struct relay_counters c;
 	struct rte_mbuf *stash[RELAY_BURST]; /* packets the other side had no room for */
 	/* control only */

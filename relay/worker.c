@@ -52,6 +52,7 @@ static int worker_main(void *arg)
 {
 	struct worker *w = arg;
 	unsigned idle = 0, sleep_us = 1;
+	bool busy = false;
 
 	prctl(PR_SET_TIMERSLACK, 1000UL); /* wake within ~1 µs of the deadline */
 	rte_rcu_qsbr_thread_register(qsbr, w->lcore);
@@ -62,8 +63,20 @@ static int worker_main(void *arg)
 		unsigned moved = 0;
 		for (unsigned i = 0; i < p->n; i++) {
 			struct relay_dir *d = p->dirs[i];
-			moved += d->kind == DIR_VF_TO_VM ? fwd_vf_to_vm(d) : fwd_vm_to_vf(d);
+			if (busy && d->poll_skip > 0) {
+				d->poll_skip--;
+				continue;
+			}
+			unsigned n = d->kind == DIR_VF_TO_VM ? fwd_vf_to_vm(d) : fwd_vm_to_vf(d);
+			moved += n;
+			if (n > 0)
+				d->idle_passes = 0;
+			else if (d->idle_passes < RELAY_IDLE_PASSES)
+				d->idle_passes++;
+			else
+				d->poll_skip = RELAY_IDLE_SKIP;
 		}
+		busy = moved > 0;
 		rte_rcu_qsbr_quiescent(qsbr, w->lcore);
 		if (likely(moved > 0)) {
 			__atomic_store_n(&w->busy_cycles, w->busy_cycles + (rte_rdtsc() - t0),

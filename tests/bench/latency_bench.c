@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 {
 	unsigned sleep_max = argc > 1 ? (unsigned)atoi(argv[1]) : 100;
 	double idle_secs = argc > 2 ? atof(argv[2]) : 10;
-	inproc_eal(argv[0], "0@0,1@1");
+	inproc_eal(argv[0], "0@0,1@1", "512");
 
 	bool workers[2] = {false, true};
 	struct relay_params p = {.worker_cpus = workers, .n_cpus = 2, .socket_uid = (uid_t)-1,
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 	CHECK(relay_init(&p) == 0, "relay_init");
 	char sock[128];
 	snprintf(sock, sizeof(sock), "/tmp/latbench%d.sock", (int)getpid());
-	inproc_vm_init(&vm, sock);
+	inproc_vm_init(&vm, sock, 0, 4095);
 	struct relay_fault f;
 	CHECK(relay_add_socket(RELAY, sock, &f) == 0, "socket");
 	CHECK(relay_attach_vf(RELAY, "net_ring0", false, &f) == 0, "vf");

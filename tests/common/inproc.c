@@ -8,28 +8,33 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 
-void inproc_eal(const char *prog, const char *lcores)
+void inproc_eal(const char *prog, const char *lcores, const char *mem_mb)
 {
-	char prefix[64], lc[64];
+	char prefix[64], lc[64], mem[16];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=inproc%d", (int)getpid());
 	snprintf(lc, sizeof(lc), "%s", lcores);
-	char *eal[] = {(char *)prog, "--no-huge", "-m", "512", "--no-pci", "--lcores", lc, prefix,
+	snprintf(mem, sizeof(mem), "%s", mem_mb);
+	char *eal[] = {(char *)prog, "--no-huge", "-m", mem, "--no-pci", "--lcores", lc, prefix,
 		"--log-level", "5", NULL};
 	CHECK(rte_eal_init(10, eal) >= 0, "eal");
 }
 
-void inproc_vm_init(struct inproc_vm *vm, const char *sock_path)
+void inproc_vm_init(struct inproc_vm *vm, const char *sock_path, unsigned index,
+	unsigned pool_size)
 {
+	char pool[32];
 	memset(vm, 0, sizeof(*vm));
-	snprintf(vm->devargs, sizeof(vm->devargs), "net_virtio_user0,path=%s,queues=1", sock_path);
-	vm->pool = rte_pktmbuf_pool_create("vm_pool", 4095, 32, 0, 2048 + 128, SOCKET_ID_ANY);
+	snprintf(vm->name, sizeof(vm->name), "net_virtio_user%u", index);
+	snprintf(vm->devargs, sizeof(vm->devargs), "%s,path=%s,queues=1", vm->name, sock_path);
+	snprintf(pool, sizeof(pool), "vm_pool%u", index);
+	vm->pool = rte_pktmbuf_pool_create(pool, pool_size, 32, 0, 2048 + 128, SOCKET_ID_ANY);
 	CHECK(vm->pool != NULL, "vm pool");
 }
 
 void inproc_vm_connect(struct inproc_vm *vm)
 {
 	CHECK(rte_dev_probe(vm->devargs) == 0, "probe %s", vm->devargs);
-	CHECK(rte_eth_dev_get_port_by_name("net_virtio_user0", &vm->port) == 0, "port");
+	CHECK(rte_eth_dev_get_port_by_name(vm->name, &vm->port) == 0, "port");
 	struct rte_eth_conf conf;
 	memset(&conf, 0, sizeof(conf));
 	CHECK(rte_eth_dev_configure(vm->port, 1, 1, &conf) == 0, "configure");

@@ -25,6 +25,7 @@
 #define INPROC_PKT_LEN 128
 
 struct inproc_vm {
+	char name[32]; /* net_virtio_user<index> */
 	char devargs[256];
 	struct rte_mempool *pool;
 	uint16_t port;
@@ -32,8 +33,10 @@ struct inproc_vm {
 };
 
 /* EAL with --no-huge, the given --lcores map and a per-process prefix. */
-void inproc_eal(const char *prog, const char *lcores);
-void inproc_vm_init(struct inproc_vm *vm, const char *sock_path);
+void inproc_eal(const char *prog, const char *lcores, const char *mem_mb);
+/* VM number index (its own virtio_user device and pool of pool_size mbufs) */
+void inproc_vm_init(struct inproc_vm *vm, const char *sock_path, unsigned index,
+	unsigned pool_size);
 void inproc_vm_connect(struct inproc_vm *vm);
 void inproc_vm_disconnect(struct inproc_vm *vm);
 struct rte_mbuf *inproc_pkt(struct rte_mempool *mp, uint32_t seq);

@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	/* two workers (lcores 1 and 2) on one CPU: the machine has two */
-	inproc_eal(argv[0], "0@0,1@1,2@1");
+	inproc_eal(argv[0], "0@0,1@1,2@1", "512");
 	CHECK(rte_lcore_count() == 3, "need 3 lcores");
 
 	bool workers[3] = {false, true, true};
@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 		.socket_gid = (gid_t)-1, .idle_sleep_max_us = 50};
 	CHECK(relay_init(&p) == 0, "relay_init");
 	snprintf(sock_path, sizeof(sock_path), "/tmp/relayapi%d.sock", (int)getpid());
-	inproc_vm_init(&vm, sock_path);
+	inproc_vm_init(&vm, sock_path, 0, 4095);
 	struct relay_fault f = {0};
 	CHECK(relay_add_socket(RELAY, sock_path, &f) == 0, "add socket");
 	CHECK(relay_add_socket(RELAY + 1, sock_path, &f) == -EEXIST, "same path twice");

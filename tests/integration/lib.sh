@@ -66,7 +66,8 @@ start_daemon() {
 	# DAEMON_EAL="" runs on hugepages (/dev/hugepages), as in production
 	# shellcheck disable=SC2086
 	ip netns exec "$NS_VF" "$DAEMON" -C 1 -M 0 -n -p "$WORK/$name" -V "$WORK/sock" \
-		-H /dev/hugepages "$@" -- ${DAEMON_EAL---no-huge -m 256} --file-prefix="${TAG}d" \
+		-H /dev/hugepages --idle-sleep-max-us=100 "$@" \
+		-- ${DAEMON_EAL---no-huge -m 256} --file-prefix="${TAG}d" \
 		>>"$WORK/$name.log" 2>&1 &
 	local pid=$!
 	PIDS+=("$pid")

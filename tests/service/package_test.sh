@@ -38,6 +38,7 @@ VIRTIOFWD_ZMQ_PORT_CONTROL_EP=ipc://$WORK/ep/port_control
 VIRTIOFWD_ZMQ_CONFIG_EP=ipc://$WORK/ep/config
 VIRTIOFWD_ZMQ_CORE_SCHED_EP=ipc://$WORK/ep/core_sched
 VIRTIOFWD_VHOST_CLIENT=
+VIRTIOFWD_IDLE_SLEEP_MAX_US=100
 VIRTIOFWD_EAL_ARGS="--no-huge -m 256 --file-prefix=${TAG}pkg"
 X
 VIRTIOFWD_CONFIG=$WORK/cfg /usr/lib/virtio-forwarder/vio4wd-pre-start.sh || fail "pre-start"
