@@ -31,7 +31,7 @@ mkdir -p "$(dirname "$OUT")"
 # our daemon under the harness's contract: one relay (relay 0 = vhost0.sock)
 # whose VF is $VF_DEVARGS, main lcore 0, one worker on CPU 1
 export FWD_CMD_ours="$DAEMON -C 1 -M 0 -n -p \$(dirname \$VHOST_SOCK) -V \$(dirname \$VHOST_SOCK) \
- -S vhost%u.sock -P \$VF_DEVARGS=0 -u -g -- --file-prefix \${FP}fwd -m 512 \
+ -S vhost%u.sock -P \$VF_DEVARGS=0 -u -g -H /dev/hugepages -- --file-prefix \${FP}fwd -m 512 \
  \$([ -n \"\${CG_RUN:-}\" ] && echo --no-huge)"
 export BENCH_FWDS="testpmd ours"
 "$HERE/bench.sh"
@@ -41,13 +41,13 @@ echo "== worker cycles per packet (lower is better; medians over runs)"
 awk '/^cand=/ { delete kv; for (i = 1; i <= NF; i++) { split($i, a, "="); kv[a[1]] = a[2] }
 	if (kv["fwd_cpp"] != "" && kv["fwd_cpp"] != "NA") { k = kv["dir"] " " kv["size"]; keys[k] = 1
 		n[k, kv["cand"]]++; v[k, kv["cand"], n[k, kv["cand"]]] = kv["fwd_cpp"] + 0 } }
-	function med(k, c,   i, j, t, m) { m = n[k, c]; if (!m) return 0
+	function med(k, c,   i, j, t, m, b) { m = n[k, c]; if (!m) return 0
 		for (i = 1; i <= m; i++) b[i] = v[k, c, i]
 		for (i = 2; i <= m; i++) { t = b[i]; for (j = i - 1; j >= 1 && b[j] > t; j--) b[j + 1] = b[j]; b[j + 1] = t }
 		return b[int((m + 1) / 2)] }
 	END { printf "%-5s %5s %10s %10s %s\n", "#mode", "size", "testpmd", "ours", "testpmd/ours"
-		for (k in keys) { split(k, s, " "); a = med(k, "testpmd"); o = med(k, "ours")
-			printf "%-5s %5s %10.1f %10.1f %s\n", s[1], s[2], a, o, (o > 0 ? sprintf("%.2f", a / o) : "NA") } }' \
+		for (k in keys) { split(k, s, " "); x = med(k, "testpmd"); o = med(k, "ours")
+			printf "%-5s %5s %10.1f %10.1f %s\n", s[1], s[2], x, o, (o > 0 ? sprintf("%.2f", x / o) : "NA") } }' \
 	"$OUT" | sort -k1,1 -k2,2n | tee -a "$OUT.summary"
 
 echo
