@@ -72,11 +72,12 @@ static inline bool stash_advance(struct relay_dir *d, uint16_t sent)
 
 /* Enqueue to guest RX queue 0; vhost copies, so every sent mbuf is freed
  * here. Returns how many were sent. */
-static inline uint16_t to_vm(struct relay_dir *d, int vid, struct rte_mbuf **pkts, uint16_t n)
+static inline uint16_t to_vm(struct relay_dir *d, int vid, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t bytes)
 {
 	uint16_t sent = rte_vhost_enqueue_burst(vid, 0, pkts, n);
 	if (sent > 0) {
-		COUNT(d->c.bytes_tx, sum_bytes(pkts, sent));
+		COUNT(d->c.bytes_tx, sent == n ? bytes : sum_bytes(pkts, sent));
 		COUNT(d->c.pkts_tx, sent);
 		rte_pktmbuf_free_bulk(pkts, sent);
 	}
@@ -96,7 +97,7 @@ unsigned fwd_vf_to_vm(struct relay_dir *d)
 			drop_not_connected(d, st, d->stash_n);
 			stash_clear(d);
 		} else {
-			uint16_t sent = to_vm(d, vid, st, d->stash_n);
+			uint16_t sent = to_vm(d, vid, st, d->stash_n, sum_bytes(st, d->stash_n));
 			if (!stash_advance(d, sent))
 				return sent;
 		}
@@ -106,13 +107,14 @@ unsigned fwd_vf_to_vm(struct relay_dir *d)
 	uint16_t n = rte_eth_rx_burst(port, 0, pkts, RELAY_BURST);
 	if (n == 0)
 		return 0;
-	COUNT(d->c.bytes_rx, sum_bytes(pkts, n));
+	uint64_t bytes = sum_bytes(pkts, n);
+	COUNT(d->c.bytes_rx, bytes);
 	COUNT(d->c.pkts_rx, n);
 	if (unlikely(vid < 0)) {
 		drop_not_connected(d, pkts, n);
 		return n;
 	}
-	uint16_t sent = to_vm(d, vid, pkts, n);
+	uint16_t sent = to_vm(d, vid, pkts, n, bytes);
 	if (unlikely(sent < n))
 		stash_fill(d, pkts + sent, n - sent);
 	return n;
@@ -155,16 +157,25 @@ unsigned fwd_vm_to_vf(struct relay_dir *d)
 	uint16_t n = rte_vhost_dequeue_burst(vid, 2 * q + 1, d->pool, pkts, RELAY_BURST);
 	if (n == 0)
 		return 0;
-	uint64_t bytes = sum_bytes(pkts, n);
+	uint64_t bytes = 0, ol = 0;
+	uint32_t l4_kinds = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		ol |= pkts[i]->ol_flags;
+		l4_kinds |= offload_l4_kind(pkts[i]->ol_flags);
+	}
 	COUNT(d->c.bytes_rx, bytes);
 	COUNT(d->c.pkts_rx, n);
 	if (unlikely(port < 0)) {
 		drop_not_connected(d, pkts, n);
 		return n;
 	}
-	uint16_t ok = offload_prepare(d, pkts, n);
-	if (unlikely(ok < n))
-		bytes = sum_bytes(pkts, ok);
+	uint16_t ok = n;
+	if (unlikely(offload_needs_help(ol, l4_kinds, d->tx_offload_capa))) {
+		ok = offload_prepare(d, pkts, n);
+		if (ok < n)
+			bytes = sum_bytes(pkts, ok);
+	}
 	uint16_t sent = to_vf(d, port, pkts, ok);
 	if (likely(sent == ok)) {
 		COUNT(d->c.bytes_tx, bytes);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -99,6 +100,31 @@ void fwd_drain_vf(struct relay_dir *d, uint16_t port);
  * the VF cannot do. Packets that cannot be sent are freed and counted as
  * invalid; the others are compacted to the front. Returns their number. */
 uint16_t offload_prepare(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n);
+#define GUEST_REQUESTS (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG)
+/* VF capabilities (RTE_ETH_TX_OFFLOAD_*) the requests in ol need */
+uint64_t offload_needed_capa(uint64_t ol);
+/* Per-burst summary for offload_needs_help: the OR of the ol_flags and a
+ * bit per L4 checksum kind seen (the L4 request is a 2-bit code, so the OR
+ * alone could name a kind no packet asked for). */
+#define OFFLOAD_L4_SHIFT 52 /* RTE_MBUF_F_TX_L4_MASK is 3ULL << 52 */
+static inline uint32_t offload_l4_kind(uint64_t ol)
+{
+	return 1u << ((ol & RTE_MBUF_F_TX_L4_MASK) >> OFFLOAD_L4_SHIFT);
+}
+
+static inline bool offload_needs_help(uint64_t ol, uint32_t l4_kinds, uint64_t vf_capa)
+{
+	if ((ol & GUEST_REQUESTS) == 0)
+		return false;
+	uint64_t need = offload_needed_capa(ol & ~RTE_MBUF_F_TX_L4_MASK);
+	if (l4_kinds & offload_l4_kind(RTE_MBUF_F_TX_TCP_CKSUM))
+		need |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	if (l4_kinds & offload_l4_kind(RTE_MBUF_F_TX_UDP_CKSUM))
+		need |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	if (l4_kinds & offload_l4_kind(RTE_MBUF_F_TX_SCTP_CKSUM))
+		need |= RTE_ETH_TX_OFFLOAD_SCTP_CKSUM;
+	return (need & ~vf_capa) != 0;
+}
 
 /* pool.c */
 struct rte_mempool *pool_get(unsigned relay_id, int socket);

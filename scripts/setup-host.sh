@@ -26,7 +26,7 @@ fi
 ninja -C "$BUILD"
 
 # 2 MB hugepages for the daemon (the tests' VMs use memfd, not hugepages)
-want=${HUGEPAGES:-512}
+want=${HUGEPAGES:-1024}
 nr=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 if [ "$(cat $nr)" -lt "$want" ]; then
 	echo "$want" >"$nr"

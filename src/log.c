@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -18,6 +19,7 @@ RTE_LOG_REGISTER(vfwd_logtype_worker, vfwd.worker, INFO);
 RTE_LOG_REGISTER(vfwd_logtype_control, vfwd.control, INFO);
 
 static bool log_to_syslog;
+static bool log_to_journal; /* stdout is journald's: "<level>" prefixes carry priorities */
 /* A message can reach the cookie in pieces; keep a line until its '\n'. */
 static char line[4096];
 static size_t line_len;
@@ -31,6 +33,11 @@ static void emit(const char *s, size_t len)
 		lvl = LOG_INFO;
 	if (log_to_syslog) {
 		syslog(lvl, "%.*s", (int)len, s);
+		return;
+	}
+	if (log_to_journal) {
+		fprintf(stdout, "<%d>%.*s\n", lvl, (int)len, s);
+		fflush(stdout);
 		return;
 	}
 	char ts[32];
@@ -61,6 +68,7 @@ int log_open(bool to_syslog)
 {
 	static cookie_io_functions_t fns = {.write = cookie_write};
 	log_to_syslog = to_syslog;
+	log_to_journal = !to_syslog && getenv("JOURNAL_STREAM") != NULL;
 	if (to_syslog)
 		openlog("virtio-forwarder", LOG_PID | LOG_NDELAY, LOG_LOCAL0);
 	FILE *f = fopencookie(NULL, "w", fns);

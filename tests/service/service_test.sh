@@ -154,7 +154,8 @@ X
 $PY "$(dirname "$0")/notify_listener.py" "$WORK/notify.sock" "$WORK/notify.log" &
 PIDS+=($!)
 wait_for 10 grep -q LISTENING "$WORK/notify.log" || fail "notify listener"
-VIRTIOFWD_CONFIG=$WORK/cfg4 NOTIFY_SOCKET=$WORK/notify.sock \
+# JOURNAL_STREAM: stdout is journald's, so lines carry "<priority>" prefixes
+VIRTIOFWD_CONFIG=$WORK/cfg4 NOTIFY_SOCKET=$WORK/notify.sock JOURNAL_STREAM=8:12345 \
 	"$R/usr/lib/virtio-forwarder/vio4wd-start.sh" >"$WORK/svc.log" 2>&1 &
 svc=$!
 PIDS+=($svc)
@@ -165,6 +166,7 @@ out=$("$BUILD/control/clients/stats" --stats-ep "ipc://$WORK/ep/stats" --delay 0
 echo "$out" | grep -q "relay_1.vf_to_vm.internal_state=DPDK_ADDED" || fail "static VF not up at READY"
 grep -q "STATUS=" "$WORK/notify.log" || fail "no STATUS= line"
 [ "$(cat "$WORK/run/virtio-forwarder.pid")" = "$svc" ] || fail "the start script must exec the daemon"
+grep -q "^<5>ready: " "$WORK/svc.log" || fail "no journald priority prefix: $(head -3 "$WORK/svc.log")"
 kill -TERM "$svc"
 rc=0
 wait "$svc" || rc=$?
