@@ -278,3 +278,25 @@ void client_print_text(FILE *out, const ProtobufCMessage *m, int indent)
 	struct text_ctx t = {out, indent};
 	client_foreach_field(m, text_field, &t);
 }
+
+void *client_ask(const char *prog, const char *ep, const ProtobufCMessage *m,
+	const ProtobufCMessageDescriptor *reply_type, int timeout_ms)
+{
+	size_t len = protobuf_c_message_get_packed_size(m), rep_len;
+	uint8_t *buf = malloc(len + 1), *rep;
+	if (buf == NULL)
+		return NULL;
+	protobuf_c_message_pack(m, buf);
+	int ret = client_request(ep, buf, len, timeout_ms, &rep, &rep_len);
+	free(buf);
+	if (ret < 0) {
+		fprintf(stderr, "%s: no answer from %s: %s\n", prog, ep,
+			ret == -ETIMEDOUT ? "timed out (is virtio-forwarder running?)" : strerror(-ret));
+		return NULL;
+	}
+	void *r = protobuf_c_message_unpack(reply_type, NULL, rep_len, rep);
+	free(rep);
+	if (r == NULL)
+		fprintf(stderr, "%s: malformed reply from %s\n", prog, ep);
+	return r;
+}

@@ -21,6 +21,12 @@ int client_request(const char *ep, const uint8_t *req, size_t len, int timeout_m
 /* "DDDD:BB:SS.F" or "BB:SS.F", hex; -1 if malformed. */
 int client_parse_pci(const char *s, uint32_t *dom, uint32_t *bus, uint32_t *slot, uint32_t *fn);
 
+/* Pack m, ask ep, unpack the reply as reply_type (free it with
+ * protobuf_c_message_free_unpacked). NULL, with a message on stderr
+ * prefixed by prog, when there is no answer or it does not parse. */
+void *client_ask(const char *prog, const char *ep, const ProtobufCMessage *m,
+	const ProtobufCMessageDescriptor *reply_type, int timeout_ms);
+
 /* Call cb for every present field value of m (each element of a repeated
  * field, k its index), in field-number order. */
 typedef void (*client_field_cb)(const ProtobufCFieldDescriptor *f, const void *value, size_t k,

@@ -24,22 +24,12 @@ int main(int argc, char **argv)
 		}
 		ep = optarg;
 	}
-	uint8_t *rep;
-	size_t rep_len;
-	/* an empty ConfigRequest is a zero-length frame */
-	int ret = client_request(ep, (const uint8_t *)"", 0, 2000, &rep, &rep_len);
-	if (ret < 0) {
-		fprintf(stderr, "config: no answer from %s: %s\n", ep,
-			ret == -ETIMEDOUT ? "timed out (is virtio-forwarder running?)" : strerror(-ret));
+	/* an empty ConfigRequest packs to a zero-length frame, as the original sends */
+	Virtioforwarder__ConfigRequest req = VIRTIOFORWARDER__CONFIG_REQUEST__INIT;
+	Virtioforwarder__ConfigResponse *r = client_ask("config", ep, &req.base,
+		&virtioforwarder__config_response__descriptor, 2000);
+	if (r == NULL)
 		return 1;
-	}
-	Virtioforwarder__ConfigResponse *r =
-		virtioforwarder__config_response__unpack(NULL, rep_len, rep);
-	free(rep);
-	if (r == NULL) {
-		fprintf(stderr, "config: malformed reply from %s\n", ep);
-		return 1;
-	}
 	client_print_text(stdout, &r->base, 0);
 	fputc('\n', stdout);
 	int status = r->status == VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__OK ? 0 : 1;

@@ -17,20 +17,7 @@ static const char *stats_ep = EP_DIR "stats", *sched_ep = EP_DIR "core_sched";
 
 static void *ask(const char *ep, const ProtobufCMessage *m, const ProtobufCMessageDescriptor *rd)
 {
-	uint8_t buf[4096], *rep;
-	size_t rep_len, len = protobuf_c_message_get_packed_size(m);
-	if (len > sizeof(buf))
-		return NULL;
-	protobuf_c_message_pack(m, buf);
-	int ret = client_request(ep, buf, len, 2000, &rep, &rep_len);
-	if (ret < 0) {
-		fprintf(stderr, "core_pinner: no answer from %s: %s\n", ep,
-			ret == -ETIMEDOUT ? "timed out" : strerror(-ret));
-		return NULL;
-	}
-	void *r = protobuf_c_message_unpack(rd, NULL, rep_len, rep);
-	free(rep);
-	return r;
+	return client_ask("core_pinner", ep, m, rd, 2000);
 }
 
 static int print_map(void)

@@ -32,17 +32,7 @@ static double load_vf_to_vm(const Virtioforwarder__RelayState__VFtoVM *u)
 static void *ask(const char *ep, const ProtobufCMessage *m, const ProtobufCMessageDescriptor *rd,
 	int timeout)
 {
-	uint8_t buf[64], *rep;
-	size_t rep_len, len = protobuf_c_message_pack(m, buf);
-	int ret = client_request(ep, buf, len, timeout, &rep, &rep_len);
-	if (ret < 0) {
-		fprintf(stderr, "monitor_load: no answer from %s: %s\n", ep,
-			ret == -ETIMEDOUT ? "timed out" : strerror(-ret));
-		return NULL;
-	}
-	void *r = protobuf_c_message_unpack(rd, NULL, rep_len, rep);
-	free(rep);
-	return r;
+	return client_ask("monitor_load", ep, m, rd, timeout);
 }
 
 int main(int argc, char **argv)

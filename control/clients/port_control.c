@@ -119,24 +119,10 @@ int main(int argc, char **argv)
 		req.mode = 1;
 	}
 
-	size_t len = protobuf_c_message_get_packed_size(&req.base);
-	uint8_t *buf = malloc(len + 1), *rep;
-	size_t rep_len;
-	protobuf_c_message_pack(&req.base, buf);
-	int ret = client_request(ep, buf, len, TIMEOUT_MS, &rep, &rep_len);
-	free(buf);
-	if (ret < 0) {
-		fprintf(stderr, "port_control: no answer from %s: %s\n", ep,
-			ret == -ETIMEDOUT ? "timed out (is virtio-forwarder running?)" : strerror(-ret));
+	Virtioforwarder__PortControlResponse *r = client_ask("port_control", ep, &req.base,
+		&virtioforwarder__port_control_response__descriptor, TIMEOUT_MS);
+	if (r == NULL)
 		return 1;
-	}
-	Virtioforwarder__PortControlResponse *r =
-		virtioforwarder__port_control_response__unpack(NULL, rep_len, rep);
-	free(rep);
-	if (r == NULL) {
-		fprintf(stderr, "port_control: malformed reply from %s\n", ep);
-		return 1;
-	}
 	int status = 0;
 	if (r->status != VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__OK) {
 		client_print_text(stdout, &r->base, 0);

@@ -167,20 +167,10 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		return bad("unexpected argument");
 
-	uint8_t buf[64], *rep;
-	size_t rep_len, len = protobuf_c_message_pack(&req.base, buf);
-	int ret = client_request(ep, buf, len, 2000 + (int)req.delay, &rep, &rep_len);
-	if (ret < 0) {
-		fprintf(stderr, "stats: no answer from %s: %s\n", ep,
-			ret == -ETIMEDOUT ? "timed out (is virtio-forwarder running?)" : strerror(-ret));
+	Virtioforwarder__StatsResponse *r = client_ask("stats", ep, &req.base,
+		&virtioforwarder__stats_response__descriptor, 2000 + (int)req.delay);
+	if (r == NULL)
 		return 1;
-	}
-	Virtioforwarder__StatsResponse *r = virtioforwarder__stats_response__unpack(NULL, rep_len, rep);
-	free(rep);
-	if (r == NULL) {
-		fprintf(stderr, "stats: malformed reply from %s\n", ep);
-		return 1;
-	}
 	int status = 0;
 	if (r->status != VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK) {
 		const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(
