@@ -9,7 +9,7 @@ set -euo pipefail
 BUILD=${BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build" && pwd)}
 DAEMON=$BUILD/src/virtio-forwarder
 TESTPMD=${TESTPMD:-dpdk-testpmd}
-TAG=${TAG:-vt$$}
+TAG=${TAG:-vt$$x$RANDOM} # the PID alone can repeat a killed run's leftovers
 WORK=$(mktemp -d /tmp/vfwd-$TAG.XXXXXX)
 NS_VF=${TAG}a
 NS_VM=${TAG}b
@@ -40,6 +40,7 @@ trap 'exit 1' INT TERM
 make_netns() {
 	local ns
 	for ns in "$NS_VF" "$NS_VM"; do
+		ip netns del "$ns" 2>/dev/null || true # a killed earlier run's, same name
 		ip netns add "$ns"
 		ip netns exec "$ns" ip link set lo up
 		# no IPv6 chatter: counters must add up to what the test sends

@@ -16,7 +16,11 @@ MODS="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci
 drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci net/core/failover
 drivers/net/net_failover drivers/net/virtio_net"
 if [ ! -s vmlinux ] || [ ! -s modules/order ]; then
-	kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/{print $2; exit}')
+	kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}')
+	if [ -z "$kpkg" ]; then # no package lists yet
+		apt-get update -q >/dev/null
+		kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/{print $2; exit}')
+	fi
 	[ -n "$kpkg" ] || { echo "cannot resolve linux-image-amd64" >&2; exit 1; }
 	rm -rf kpkg modules ./*.deb && mkdir kpkg modules
 	apt-get download "$kpkg" >/dev/null 2>&1 || apt-get download "$kpkg"
