@@ -24,6 +24,8 @@ for f in usr/bin/virtio-forwarder etc/default/virtioforwarder \
 	usr/lib/virtio-forwarder/stats usr/lib/virtio-forwarder/virtioforwarder_stats.py \
 	usr/lib/virtio-forwarder/config usr/lib/virtio-forwarder/core_pinner \
 	usr/lib/virtio-forwarder/monitor_load usr/lib/virtio-forwarder/vfwd-exporter \
+	usr/lib/virtio-forwarder/core_scheduler usr/lib/virtio-forwarder/vio4wd_core_scheduler.py \
+	lib/systemd/system/vio4wd_core_scheduler.service \
 	usr/share/doc/virtio-forwarder/README.md usr/share/doc/virtio-forwarder/examples/vhostuser-client.xml; do
 	[ -e "$R/$f" ] || fail "not installed: /$f"
 done
@@ -33,12 +35,12 @@ log "DESTDIR install: ok"
 
 # --- the unit passes systemd-analyze verify (paths rebased into DESTDIR)
 mkdir -p "$WORK/units"
-for u in virtio-forwarder virtio-forwarder-exporter; do
+for u in virtio-forwarder virtio-forwarder-exporter vio4wd_core_scheduler; do
 	sed "s|/usr/lib/virtio-forwarder|$R/usr/lib/virtio-forwarder|g" \
 		"$R/lib/systemd/system/$u.service" >"$WORK/units/$u.service"
 done
-out=$(systemd-analyze verify "$WORK/units/virtio-forwarder.service" 2>&1) ||
-	fail "systemd-analyze verify: $out"
+out=$(systemd-analyze verify "$WORK/units/virtio-forwarder.service" \
+	"$WORK/units/vio4wd_core_scheduler.service" 2>&1) || fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify warns: $out"
 grep -q "^Type=notify$" "$WORK/units/virtio-forwarder.service" || fail "not Type=notify"
 log "systemd-analyze verify: ok"

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* core_scheduler: the original's load balancer (vio4wd_core_scheduler.py,
+ * reference §5.2) in C. Every poll interval it reads the active relays'
+ * rates (stats, 200 ms window), computes the load of every relay direction
+ * and, per NUMA node (or over all workers with --global-numa-opt), moves
+ * directions between workers with core_sched UPDATE when that lowers the
+ * spread of the workers' loads by more than --sensitivity. The daemon
+ * moves directions without losing packets.
+ *   core_scheduler [--stats-ep EP] [--sched-ep EP] [--poll-interval S]
+ *                  [--sensitivity X] [--global-numa-opt] [--loglevel N] [--once] */
+#include <dirent.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "sched.h"
+#include "virtioforwarder.pb-c.h"
+
+#define MAX_WORKERS 1024
+
+static int loglevel = 6;
+
+static void say(int level, const char *fmt, ...)
+{
+	if (level > loglevel)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "<%d>core_scheduler: ", level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* NUMA node of a CPU from sysfs ("nodeN" entry), 0 if unknown */
+static int cpu_node(int cpu)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d", cpu);
+	DIR *d = opendir(path);
+	int node = 0;
+	if (d == NULL)
+		return 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		if (strncmp(e->d_name, "node", 4) == 0 && e->d_name[4] >= '0' && e->d_name[4] <= '9')
+			node = atoi(e->d_name + 4);
+	closedir(d);
+	return node;
+}
+
+static int update(const char *sched_ep, const struct sched_relay *r, unsigned n,
+	int (*new_cpu)[2])
+{
+	Virtioforwarder__CoreSchedRequest req = VIRTIOFORWARDER__CORE_SCHED_REQUEST__INIT;
+	Virtioforwarder__CoreSchedRequest__RelayCPU maps[n + 1], *ptrs[n + 1];
+	req.op = VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__UPDATE;
+	req.relay_cpu_map = ptrs;
+	for (unsigned i = 0; i < n; i++) {
+		if (new_cpu[i][0] < 0)
+			continue;
+		virtioforwarder__core_sched_request__relay_cpu__init(&maps[i]);
+		maps[i].relay_number = r[i].id;
+		maps[i].vf2virtio_cpu = new_cpu[i][0];
+		maps[i].virtio2vf_cpu = new_cpu[i][1];
+		ptrs[req.n_relay_cpu_map++] = &maps[i];
+		say(7, "relay %d: vf_to_vm %d -> %d, vm_to_vf %d -> %d", r[i].id, r[i].cpu[0],
+			new_cpu[i][0], r[i].cpu[1], new_cpu[i][1]);
+	}
+	Virtioforwarder__CoreSchedResponse *resp = client_ask("core_scheduler", sched_ep, &req.base,
+		&virtioforwarder__core_sched_response__descriptor, 2000);
+	if (resp == NULL)
+		return -1;
+	bool ok = resp->status == VIRTIOFORWARDER__CORE_SCHED_RESPONSE__STATUS__OK;
+	say(ok ? 6 : 3, "update of %zu relays: %s", req.n_relay_cpu_map, ok ? "OK" : "ERROR");
+	virtioforwarder__core_sched_response__free_unpacked(resp, NULL);
+	return ok ? 0 : -1;
+}
+
+/* one balancing round; returns how many updates were sent, -1 on error */
+static int round_once(const char *stats_ep, const char *sched_ep, const int *cpus,
+	const int *nodes, unsigned n_cpus, double sensitivity, bool global)
+{
+	Virtioforwarder__StatsRequest sreq = VIRTIOFORWARDER__STATS_REQUEST__INIT;
+	sreq.has_include_inactive = sreq.has_delay = true;
+	sreq.delay = 200;
+	Virtioforwarder__StatsResponse *st = client_ask("core_scheduler", stats_ep, &sreq.base,
+		&virtioforwarder__stats_response__descriptor, 2200);
+	if (st == NULL)
+		return -1;
+	unsigned n = 0;
+	struct sched_relay *r = calloc(st->n_relay + 1, sizeof(*r));
+	int(*new_cpu)[2] = calloc(st->n_relay + 1, sizeof(*new_cpu));
+	for (size_t i = 0; i < st->n_relay; i++) {
+		const Virtioforwarder__RelayState *rs = st->relay[i];
+		if (rs->cpu == NULL || !rs->cpu->has_vf_to_vm || !rs->cpu->has_vm_to_vf)
+			continue;
+		const Virtioforwarder__RelayState__VFtoVM *u = rs->vf_to_vm;
+		const Virtioforwarder__RelayState__VMtoVF *d = rs->vm_to_vf;
+		r[n] = (struct sched_relay){
+			.id = (int)rs->id,
+			.node = rs->socket_id == UINT32_MAX ? -1 : (int)rs->socket_id,
+			.cpu = {rs->cpu->vf_to_vm, rs->cpu->vm_to_vf},
+			.load = {sched_load_vf_to_vm(u->pkt_rate_rx_from_vf, u->pkt_rate_tx_to_vm,
+					 u->byte_rate_rx_from_vf, u->byte_rate_tx_to_vm),
+				sched_load_vm_to_vf(d->pkt_rate_rx_from_vm, d->pkt_rate_tx_to_vf,
+					d->byte_rate_rx_from_vm, d->byte_rate_tx_to_vf)},
+		};
+		n++;
+	}
+	int sent = 0;
+	int seen[MAX_WORKERS];
+	unsigned n_seen = 0;
+	for (unsigned g = 0; g < n_cpus && sent >= 0; g++) {
+		int node = global ? -1 : nodes[g];
+		bool done = false;
+		for (unsigned s = 0; s < n_seen; s++)
+			done |= seen[s] == node;
+		if (done)
+			continue;
+		seen[n_seen++] = node;
+		int group[MAX_WORKERS];
+		unsigned ng = 0;
+		for (unsigned c = 0; c < n_cpus; c++)
+			if (global || nodes[c] == node)
+				group[ng++] = cpus[c];
+		double cv_now, cv_new;
+		if (sched_balance(r, n, node, group, ng, sensitivity, new_cpu, &cv_now, &cv_new)) {
+			say(6, "node %d: imbalance %.3f -> %.3f, moving", node, cv_now, cv_new);
+			sent = update(sched_ep, r, n, new_cpu) < 0 ? -1 : sent + 1;
+		} else {
+			say(7, "node %d: still sufficiently balanced (%.3f)", node, cv_now);
+		}
+		if (global)
+			break;
+	}
+	for (unsigned i = 0; i < n && !global; i++)
+		if (r[i].node < 0 || r[i].node != cpu_node(r[i].cpu[0]))
+			say(7, "relay %d: memory on node %d", r[i].id, r[i].node);
+	free(r);
+	free(new_cpu);
+	virtioforwarder__stats_response__free_unpacked(st, NULL);
+	return sent;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"stats-ep", required_argument, NULL, 's'},
+		{"sched-ep", required_argument, NULL, 'e'},
+		{"poll-interval", required_argument, NULL, 'p'},
+		{"sensitivity", required_argument, NULL, 'x'},
+		{"global-numa-opt", no_argument, NULL, 'g'},
+		{"loglevel", required_argument, NULL, 'l'},
+		{"once", no_argument, NULL, 'o'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *stats_ep = EP_DIR "stats", *sched_ep = EP_DIR "core_sched";
+	double interval = 5, sensitivity = 0.25;
+	bool global = false, once = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': stats_ep = optarg; break;
+		case 'e': sched_ep = optarg; break;
+		case 'p': interval = atof(optarg); break;
+		case 'x': sensitivity = atof(optarg); break;
+		case 'g': global = true; break;
+		case 'l': loglevel = atoi(optarg); break;
+		case 'o': once = true; break;
+		default:
+			fprintf(stderr, "usage: core_scheduler [--stats-ep EP] [--sched-ep EP] "
+					"[--poll-interval S] [--sensitivity X] [--global-numa-opt] "
+					"[--loglevel N] [--once]\n");
+			return 2;
+		}
+	}
+	if (interval <= 0 || sensitivity < 0)
+		return fprintf(stderr, "core_scheduler: bad interval or sensitivity\n"), 2;
+	/* the worker set, retried until the daemon answers (as the original) */
+	Virtioforwarder__CoreSchedResponse *cores = NULL;
+	for (;;) {
+		Virtioforwarder__CoreSchedRequest creq = VIRTIOFORWARDER__CORE_SCHED_REQUEST__INIT;
+		creq.op = VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__GET_EAL_CORES;
+		cores = client_ask("core_scheduler", sched_ep, &creq.base,
+			&virtioforwarder__core_sched_response__descriptor, 2000);
+		if (cores != NULL && cores->n_eal_cores > 0)
+			break;
+		if (once)
+			return 1;
+		sleep(1);
+	}
+	int cpus[MAX_WORKERS], nodes[MAX_WORKERS];
+	unsigned n_cpus = 0;
+	for (size_t i = 0; i < cores->n_eal_cores && n_cpus < MAX_WORKERS; i++) {
+		cpus[n_cpus] = (int)cores->eal_cores[i];
+		nodes[n_cpus] = cpu_node(cpus[n_cpus]);
+		n_cpus++;
+	}
+	virtioforwarder__core_sched_response__free_unpacked(cores, NULL);
+	say(6, "balancing %u workers every %.1f s (sensitivity %.2f, %s)", n_cpus, interval,
+		sensitivity, global ? "all nodes together" : "per NUMA node");
+	for (;;) {
+		int ret = round_once(stats_ep, sched_ep, cpus, nodes, n_cpus, sensitivity, global);
+		if (once) {
+			printf("updates=%d\n", ret);
+			return ret < 0 ? 1 : 0;
+		}
+		usleep((useconds_t)(interval * 1e6));
+	}
+}
