@@ -18,6 +18,7 @@ int errcode_add_vf(int err, const char *step)
 		return 8; /* relay already has a port */
 	case -ENODEV:
 	case -EEXIST:
+	case -ENOSPC: /* no free ethdev port */
 		return 2; /* probe failed */
 	case -ENOMEM:
 		return -1; /* mempool */

@@ -75,7 +75,8 @@ unsigned relay_max(void);
 /* VF half. devargs: PCI address or any rte_dev_probe string.
  * conditional: succeed without action if this VF is already on the relay.
  * Returns 0 or -errno: -EINVAL bad id, -EBUSY relay holds another VF,
- * -ENODEV probe failed, -EIO configure/start failed. */
+ * -ENODEV probe failed, -ENOSPC no free ethdev port (RTE_MAX_ETHPORTS),
+ * -EIO configure/start failed. */
 int relay_attach_vf(unsigned id, const char *devargs, bool conditional, struct relay_fault *f);
 /* A DPDK bond (name must start with "net_bonding") of n member devices
  * (PCI addresses or devargs), as the relay's VF. -EEXIST: a member is

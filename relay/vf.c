@@ -47,6 +47,12 @@ int vf_probe(const char *devargs, uint16_t *port, struct relay_fault *f)
 		LOG(ERR, "vf %s: already an ethdev (port %u)", devargs, *port);
 		return fault(f, "rte_dev_probe", -EEXIST);
 	}
+	if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS) {
+		/* every relay, bond member and bond is an ethdev: the build's limit */
+		LOG(ERR, "vf %s: no free ethdev port (this DPDK build allows %d)", devargs,
+			RTE_MAX_ETHPORTS);
+		return fault(f, "rte_dev_probe", -ENOSPC);
+	}
 	int ret = rte_dev_probe(devargs);
 	if (ret < 0) {
 		LOG(ERR, "vf %s: rte_dev_probe: %s (is it bound to vfio-pci?)", devargs,
