@@ -156,13 +156,14 @@ int vf_socket(uint16_t port)
 	return rte_eth_dev_socket_id(port);
 }
 
-static bool is_bond(uint16_t port, char *name, size_t len)
+/* name: RTE_ETH_NAME_MAX_LEN bytes, the bond's device name */
+static bool is_bond(uint16_t port, char *name)
 {
 	struct rte_eth_dev_info info;
 	if (rte_eth_dev_info_get(port, &info) < 0 || info.driver_name == NULL ||
 		strcmp(info.driver_name, "net_bonding") != 0)
 		return false;
-	return rte_eth_dev_get_name_by_port(port, name) == 0 && len > 0;
+	return rte_eth_dev_get_name_by_port(port, name) == 0;
 }
 
 void vf_remove_any(uint16_t port);
@@ -213,7 +214,7 @@ void vf_remove_any(uint16_t port)
 {
 	char name[RTE_ETH_NAME_MAX_LEN];
 	uint16_t members[RTE_MAX_ETHPORTS];
-	if (!is_bond(port, name, sizeof(name))) {
+	if (!is_bond(port, name)) {
 		vf_remove(port);
 		return;
 	}

@@ -10,23 +10,22 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "sched.h"
 #include "virtioforwarder.pb-c.h"
 
 #define MAX_CPUS 1024
 
-/* the original scheduler's per-direction load model, in cores */
+/* the original scheduler's per-direction load model (sched.c), in cores */
 static double load_vm_to_vf(const Virtioforwarder__RelayState__VMtoVF *d)
 {
-	double pps = (d->pkt_rate_rx_from_vm + d->pkt_rate_tx_to_vf) / 2 / 1e6;
-	double mbps = (d->byte_rate_rx_from_vm + d->byte_rate_tx_to_vf) / 2 / 1e6;
-	return 0.082 * pps + 9.3e-5 * mbps;
+	return sched_load_vm_to_vf(d->pkt_rate_rx_from_vm, d->pkt_rate_tx_to_vf,
+		d->byte_rate_rx_from_vm, d->byte_rate_tx_to_vf);
 }
 
 static double load_vf_to_vm(const Virtioforwarder__RelayState__VFtoVM *u)
 {
-	double pps = (u->pkt_rate_rx_from_vf + u->pkt_rate_tx_to_vm) / 2 / 1e6;
-	double mbps = (u->byte_rate_rx_from_vf + u->byte_rate_tx_to_vm) / 2 / 1e6;
-	return 0.0795 * pps + 8.2e-5 * mbps;
+	return sched_load_vf_to_vm(u->pkt_rate_rx_from_vf, u->pkt_rate_tx_to_vm,
+		u->byte_rate_rx_from_vf, u->byte_rate_tx_to_vm);
 }
 
 static void *ask(const char *ep, const ProtobufCMessage *m, const ProtobufCMessageDescriptor *rd,
@@ -75,7 +74,8 @@ int main(int argc, char **argv)
 	if (cores == NULL || cores->n_eal_cores == 0)
 		return 1;
 	/* full scale: one relay at 15 Mpps and 50 Gb/s in both directions */
-	double full = 0.082 * 15 + 9.3e-5 * 6250 + 0.0795 * 15 + 8.2e-5 * 6250;
+	double full = sched_load_vm_to_vf(15e6, 15e6, 6.25e9, 6.25e9) +
+		sched_load_vf_to_vm(15e6, 15e6, 6.25e9, 6.25e9);
 	for (long n = 0; count < 0 || n < count; n++) {
 		Virtioforwarder__StatsRequest sreq = VIRTIOFORWARDER__STATS_REQUEST__INIT;
 		sreq.has_include_inactive = sreq.has_delay = true;

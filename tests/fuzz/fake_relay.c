@@ -159,18 +159,6 @@ unsigned relay_worker_cpus(unsigned *cpus, unsigned max)
 	return 1;
 }
 
-const char *relay_dpdk_state_str(enum relay_dpdk_state s)
-{
-	static const char *const n[] = {"DPDK_UNINIT", "DPDK_ADDED", "DPDK_READY"};
-	return (unsigned)s < 3 ? n[s] : "0x?";
-}
-
-const char *relay_virtio_state_str(enum relay_virtio_state s)
-{
-	static const char *const n[] = {"VIRTIO_UNINIT", "VIRTIO_READY"};
-	return (unsigned)s < 2 ? n[s] : "0x?";
-}
-
 int relay_worker_load(unsigned cpu, uint64_t *busy, uint64_t *pkts, uint64_t *hz)
 {
 	*busy = *pkts = 0;

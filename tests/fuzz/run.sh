@@ -12,7 +12,7 @@ OUT=$BUILD/fuzz
 mkdir -p "$OUT"
 protoc-c --proto_path="$TOP/control" --c_out="$OUT" "$TOP/control/virtioforwarder.proto"
 SRCS=("$TOP"/control/svc_*.c "$TOP/control/errcodes.c" "$TOP/control/clog.c"
-	"$TOP/relay/pciaddr.c" "$OUT/virtioforwarder.pb-c.c" "$HERE/fake_relay.c")
+	"$TOP/relay/pciaddr.c" "$TOP/relay/state.c" "$OUT/virtioforwarder.pb-c.c" "$HERE/fake_relay.c")
 for svc in port stats config core; do
 	def=SVC_$(echo $svc | tr a-z A-Z)
 	clang -g -O1 -D_GNU_SOURCE -DFUZZ_SVC=$def -fsanitize=fuzzer,address,undefined \
