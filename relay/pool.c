@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* One mbuf pool per relay, on the NUMA node of whichever half came first,
  * sized for what one relay can hold at once: a full VF RX ring, a full VF
- * TX ring, two stashes, two bursts in flight and the per-lcore caches.
+ * TX ring, two stashes, two bursts in flight and the per-lcore caches
+ * (64: more than a burst, so a burst freed after one allocated stays in
+ * the cache instead of a trip to the ring; 32 cost 4.6 % of VM->VF).
  * A pool is freed only when every mbuf is back; a pool that is not full
  * when its relay goes away is a leak, reported and kept. */
 #include <stdio.h>
@@ -13,7 +15,7 @@
 #include "relay_int.h"
 
 #define LOG_TYPE vfwd_logtype_relay
-#define POOL_CACHE 32
+#define POOL_CACHE 64
 #define MAX_POOLS (2 * RTE_MAX_ETHPORTS)
 
 /* every pool ever made and not freed, for pool_usage() */

@@ -114,12 +114,13 @@ static void set_vf_port(struct relay *r, int port)
 {
 	atomic_store_explicit(&r->vf_to_vm.vf_port, port, memory_order_release);
 	atomic_store_explicit(&r->vm_to_vf.vf_port, port, memory_order_release);
+	worker_fds_changed();
 }
 
 /* ADDED + VM READY -> READY: start the port and let both directions use it. */
 static void start_forwarding(struct relay *r)
 {
-	if (vf_start(r->port_id, NULL) < 0) {
+	if (vf_start(r->port_id, &r->vf_to_vm.vf_rx_intr, NULL) < 0) {
 		LOG(WARNING, "relay %u: vf did not start; stays DPDK_ADDED", r->id);
 		return;
 	}
@@ -363,10 +364,10 @@ unsigned relay_worker_cpus(unsigned *cpus, unsigned max)
 	return worker_cpus(cpus, max);
 }
 
-int relay_worker_load(unsigned cpu, uint64_t *busy_cycles, uint64_t *packets, uint64_t *hz)
+int relay_worker_load(unsigned cpu, struct relay_worker_stats *s)
 {
-	*hz = rte_get_tsc_hz();
-	return worker_load(cpu, busy_cycles, packets);
+	s->tsc_hz = rte_get_tsc_hz();
+	return worker_load(cpu, s);
 }
 
 static void load_counters(struct relay_counters *dst, const struct relay_counters *src)

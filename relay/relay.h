@@ -59,6 +59,7 @@ struct relay_params {
 	uid_t socket_uid; /* (uid_t)-1: keep */
 	gid_t socket_gid;
 	unsigned idle_sleep_max_us;
+	bool idle_interrupts; /* idle workers sleep until a kick or interrupt */
 };
 
 /* Why an operation failed: the DPDK step, for error messages and the
@@ -94,10 +95,16 @@ int relay_detach_vf(unsigned id, const char *devargs, bool conditional, struct r
 int relay_move(unsigned id, int vf_to_vm_cpu, int vm_to_vf_cpu);
 /* Worker CPUs, ascending; returns how many. */
 unsigned relay_worker_cpus(unsigned *cpus, unsigned max);
-/* A worker's own cost counters: TSC cycles spent in passes that moved
- * packets, the packets they received, and the TSC rate. -EINVAL if no
- * such worker. */
-int relay_worker_load(unsigned cpu, uint64_t *busy_cycles, uint64_t *packets, uint64_t *hz);
+/* A worker's own counters. */
+struct relay_worker_stats {
+	uint64_t busy_cycles; /* TSC cycles spent in passes that moved packets */
+	uint64_t packets;     /* the packets those passes received */
+	uint64_t sleeps;      /* times it slept for want of work */
+	uint64_t missed_wakeups; /* sleeps its watchdog ended with packets waiting */
+	uint64_t tsc_hz;
+};
+/* -EINVAL if no such worker. */
+int relay_worker_load(unsigned cpu, struct relay_worker_stats *s);
 
 /* vhost-user socket of a relay. */
 int relay_add_socket(unsigned id, const char *path, struct relay_fault *f);

@@ -15,11 +15,10 @@
 #define RELAY_BURST 32
 #define RELAY_RX_DESC 1024
 #define RELAY_TX_DESC 1024
-/* A busy worker polls a direction that has been idle for RELAY_IDLE_PASSES
- * passes only every RELAY_IDLE_SKIP + 1 passes, so idle relays cost a busy
- * one little; an idle worker polls everything every pass. */
+/* A direction that received nothing for RELAY_IDLE_PASSES passes is
+ * "quiet": a busy worker polls one quiet direction per pass, in turn, so
+ * idle relays cost a busy one little; an idle worker polls everything. */
 #define RELAY_IDLE_PASSES 256
-#define RELAY_IDLE_SKIP 15
 /* A stash that cannot drain for this many passes (a stuck guest or VF) is
  * dropped and counted as queue full; until then it back-pressures the
  * source, as a NIC ring would. */
@@ -37,12 +36,12 @@ struct relay_dir {
 	uint16_t n_queue_pairs; /* guest queue pairs (VM->VF polls each TX ring) */
 	struct rte_mempool *pool; /* VM->VF: where dequeued mbufs come from */
 	uint64_t tx_offload_capa; /* VM->VF: what the VF does in hardware */
+	bool vf_rx_intr;          /* VF->VM: the VF's RX queue can interrupt */
 	/* worker: rw; control: rw while unpublished */
 	uint16_t next_queue;
 	uint16_t stash_head, stash_n; /* stash[head .. head + n) waits */
 	uint16_t stash_age;           /* passes the stash has not drained */
 	uint16_t idle_passes;         /* passes in a row that received nothing */
-	uint16_t poll_skip;           /* busy worker: passes to skip this idle dir */
 	struct relay_counters c;
 	struct rte_mbuf *stash[RELAY_BURST]; /* packets the other side had no room for */
 	/* control only */
@@ -81,11 +80,43 @@ bool worker_exists(int cpu);
 /* The worker worker_publish would use, without publishing. */
 int worker_choose(int cpu, int numa);
 unsigned worker_cpus(unsigned *cpus, unsigned max);
-int worker_load(unsigned cpu, uint64_t *busy_cycles, uint64_t *packets);
+int worker_load(unsigned cpu, struct relay_worker_stats *s);
+/* Any thread: VM or VF fds changed; sleeping workers rebuild their sets. */
+void worker_fds_changed(void);
 /* Remove dir from its worker; on return no worker touches it. */
 void worker_unpublish(struct relay_dir *d);
 /* Wait until every worker has passed a quiescent state. */
 void worker_synchronize(void);
+
+/* idle.c: how an idle worker waits (see there) */
+struct idle_wait {
+	int epfd, wake_fd;
+	uint64_t set_plan_gen, set_epoch; /* what the epoll set was built for */
+	unsigned sleep_max_us; /* longest timed sleep; 0: never a timed one */
+};
+enum idle_decision {
+	IDLE_STAY_AWAKE,  /* keep polling */
+	IDLE_TIMED,       /* sleep, but some direction needs a timed poll */
+	IDLE_UNTIL_WOKEN, /* every direction will wake us */
+};
+int idle_init(struct idle_wait *iw);
+void idle_fini(struct idle_wait *iw);
+/* Any thread: end iw's sleep (plan changed, stopping). */
+void idle_wake(struct idle_wait *iw);
+/* Any thread: fds of VMs or VFs changed; returns the new epoch. */
+uint64_t idle_epoch_bump(void);
+/* Worker, online: arm the notifications of dirs, or say why not. The
+ * caller polls *recheck_passes more times (every queue once) before
+ * idle_sleep, and disarms after it. */
+enum idle_decision idle_arm(struct idle_wait *iw, struct relay_dir *const *dirs, unsigned n,
+	uint64_t plan_gen, bool use_interrupts, unsigned *recheck_passes);
+void idle_disarm(struct relay_dir *const *dirs, unsigned n);
+/* Control thread, before publishing d: a direction starts disarmed. */
+void idle_disarm_dir(const struct relay_dir *d);
+/* Worker, offline: sleep until woken or timeout_us;
+ * returns 0 after a timeout, else IDLE_WOKE_* bits. */
+#define IDLE_WOKE_EVENT 1u
+unsigned idle_sleep(struct idle_wait *iw, unsigned timeout_us);
 
 /* fwd.c: one pass over a direction; returns packets moved */
 unsigned fwd_vf_to_vm(struct relay_dir *d);
@@ -135,7 +166,8 @@ void pool_usage(unsigned *in_use, unsigned *capacity);
 int vf_probe(const char *devargs, uint16_t *port, struct relay_fault *f);
 int vf_configure(uint16_t port, struct rte_mempool *mp, uint64_t *tx_capa,
 	struct relay_fault *f);
-int vf_start(uint16_t port, struct relay_fault *f);
+/* rx_intr: set to whether the RX queue can interrupt (idle.c) */
+int vf_start(uint16_t port, bool *rx_intr, struct relay_fault *f);
 void vf_stop(uint16_t port);
 void vf_remove(uint16_t port);
 /* as vf_remove, and a bond's members with it */

@@ -14,6 +14,8 @@
 
 #define LOG_TYPE vfwd_logtype_vf
 
+static bool is_bond(uint16_t port, char *name);
+
 static int fault(struct relay_fault *f, const char *step, int ret)
 {
 	if (f != NULL)
@@ -85,6 +87,11 @@ int vf_configure(uint16_t port, struct rte_mempool *mp, uint64_t *tx_capa, struc
 		want_tx |= RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_UDP_TSO;
 	conf.txmode.offloads = info.tx_offload_capa & want_tx;
 	*tx_capa = conf.txmode.offloads;
+	/* RX interrupts let an idle worker sleep (idle.c); a PMD without them
+	 * ignores the request, one that fails to start with it is retried
+	 * without (vf_start). The bonding PMD has none. */
+	char name[RTE_ETH_NAME_MAX_LEN];
+	conf.intr_conf.rxq = !is_bond(port, name);
 
 	if ((ret = rte_eth_dev_configure(port, 1, 1, &conf)) < 0) {
 		LOG(ERR, "vf port %u: rte_eth_dev_configure: %s", port, rte_strerror(-ret));
@@ -117,13 +124,38 @@ int vf_configure(uint16_t port, struct rte_mempool *mp, uint64_t *tx_capa, struc
 	return 0;
 }
 
-int vf_start(uint16_t port, struct relay_fault *f)
+/* Whether the started port's RX queue raises interrupts we can wait on:
+ * it has an event fd, and unmasking works or needs no call (net_tap's fd
+ * is the queue itself, always armed). */
+static bool rx_intr_works(uint16_t port)
 {
+	int en = rte_eth_dev_rx_intr_enable(port, 0);
+	if (en < 0 && en != -ENOTSUP)
+		return false;
+	bool ok = rte_eth_dev_rx_intr_ctl_q_get_fd(port, 0) >= 0;
+	if (en == 0)
+		rte_eth_dev_rx_intr_disable(port, 0);
+	return ok;
+}
+
+int vf_start(uint16_t port, bool *rx_intr, struct relay_fault *f)
+{
+	struct rte_eth_conf conf;
 	int ret = rte_eth_dev_start(port);
+	if (ret < 0 && rte_eth_dev_conf_get(port, &conf) == 0 && conf.intr_conf.rxq) {
+		LOG(WARNING, "vf port %u: does not start with RX interrupts (%s); polling only",
+			port, rte_strerror(-ret));
+		conf.intr_conf.rxq = 0;
+		if (rte_eth_dev_configure(port, 1, 1, &conf) == 0)
+			ret = rte_eth_dev_start(port);
+	}
 	if (ret < 0) {
 		LOG(ERR, "vf port %u: rte_eth_dev_start: %s", port, rte_strerror(-ret));
 		return fault(f, "rte_eth_dev_start", ret);
 	}
+	*rx_intr = rte_eth_dev_conf_get(port, &conf) == 0 && conf.intr_conf.rxq &&
+		rx_intr_works(port);
+	LOG(DEBUG, "vf port %u: started, rx interrupts %s", port, *rx_intr ? "yes" : "no");
 	return 0;
 }
 

@@ -26,6 +26,7 @@ static void set_vid(struct relay *r, int vid)
 {
 	atomic_store_explicit(&r->vf_to_vm.vid, vid, memory_order_release);
 	atomic_store_explicit(&r->vm_to_vf.vid, vid, memory_order_release);
+	worker_fds_changed();
 }
 
 static int new_device(int vid)
@@ -81,9 +82,19 @@ static void destroy_device(int vid)
 	relay_post_event(EV_VM_DESTROY, id, seq);
 }
 
+/* A guest (re)enabled a ring or replaced its kick fd: sleeping workers
+ * must listen to the new one. */
+static int vring_state_changed(int vid, uint16_t queue_id, int enable)
+{
+	(void)vid, (void)queue_id, (void)enable;
+	worker_fds_changed();
+	return 0;
+}
+
 static const struct rte_vhost_device_ops vm_ops = {
 	.new_device = new_device,
 	.destroy_device = destroy_device,
+	.vring_state_changed = vring_state_changed,
 };
 
 /* Store the vid published by new_device into the relay, if that device is

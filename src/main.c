@@ -89,6 +89,7 @@ static int start_relays(const struct vfwd_config *cfg, uid_t uid, gid_t gid)
 		.socket_uid = uid,
 		.socket_gid = gid,
 		.idle_sleep_max_us = cfg->idle_sleep_max_us,
+		.idle_interrupts = cfg->idle_interrupts,
 	};
 	int ret = relay_init(&p);
 	if (ret < 0) {

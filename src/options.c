@@ -15,7 +15,7 @@
 
 #define DEFAULT_EP_DIR "ipc:///var/run/virtio-forwarder/"
 
-enum { OPT_IDLE_SLEEP = 256, OPT_HELP };
+enum { OPT_IDLE_SLEEP = 256, OPT_NO_IDLE_INTR, OPT_HELP };
 
 static const struct option long_opts[] = {
 	{"cpus", required_argument, NULL, 'C'},
@@ -46,6 +46,7 @@ static const struct option long_opts[] = {
 	{"same-numa", no_argument, NULL, 'a'},
 	{"version", no_argument, NULL, 'v'},
 	{"idle-sleep-max-us", required_argument, NULL, OPT_IDLE_SLEEP},
+	{"no-idle-interrupts", no_argument, NULL, OPT_NO_IDLE_INTR},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -83,7 +84,10 @@ static const char usage_text[] =
 	"  -i, --vhostuser-client       vhost-user client mode (QEMU is the server)\n"
 	"  -d, --dynamic-sockets        no static sockets; add them with ADD_SOCK\n"
 	"  -a, --same-numa              no memory on NUMA nodes without workers\n"
-	"      --idle-sleep-max-us=N    let idle workers sleep up to N us (default 0: spin)\n"
+	"      --no-idle-interrupts     idle workers never sleep waiting for guest kicks\n"
+	"                               and VF RX interrupts (they do by default)\n"
+	"      --idle-sleep-max-us=N    idle workers whose VFs cannot interrupt sleep up\n"
+	"                               to N us between polls (default 0: they spin)\n"
 	"  -v, --version                print the version and exit\n"
 	"  -O, --ovsdb-sock, -I, --ipc, -0, --zero-copy: legacy, accepted and ignored\n";
 
@@ -279,9 +283,11 @@ static void defaults(struct vfwd_config *cfg)
 	cfg->vhost_user_default = cfg->vhost_group_default = true;
 	set_str(&cfg->vhost_path, "/tmp");
 	set_str(&cfg->vhost_socket, "virtio-forwarder%u.sock");
-	/* sleeping meets neither <5% idle CPU nor <100 us wake-up on its own
-	 * (tests/bench/latency_bench), so it is opt-in */
+	/* timed sleeping meets neither <5% idle CPU nor <100 us wake-up
+	 * (tests/bench/latency_bench), so it is opt-in; sleeping until a kick
+	 * or an interrupt meets both, so it is on */
 	cfg->idle_sleep_max_us = 0;
+	cfg->idle_interrupts = true;
 }
 
 void options_free(struct vfwd_config *cfg)
@@ -455,6 +461,9 @@ enum options_result options_parse(struct vfwd_config *cfg, int argc, char **argv
 			if (parse_uint(optarg, 1000000, &v) < 0)
 				return fail(err, "invalid --idle-sleep-max-us '%s'", optarg);
 			cfg->idle_sleep_max_us = v;
+			break;
+		case OPT_NO_IDLE_INTR:
+			cfg->idle_interrupts = false;
 			break;
 		case 'v':
 			fprintf(out, "Virtio-forwarder version %s-%s (%s)\n", VFWD_VERSION, VFWD_GIT_REV,

@@ -50,7 +50,8 @@ struct vfwd_config {
 	bool vhost_client;
 	bool dynamic_sockets;
 	bool same_numa;
-	unsigned idle_sleep_max_us; /* 0: never sleep */
+	unsigned idle_sleep_max_us; /* 0: never a timed sleep */
+	bool idle_interrupts;       /* sleep until a guest kick or VF interrupt */
 	char **extra_eal_args;      /* words after "--", passed to EAL last */
 	int n_extra_eal_args;
 };

@@ -53,13 +53,16 @@ void stats_dump(FILE *out)
 	unsigned cpus[128];
 	unsigned n = relay_worker_cpus(cpus, 128);
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t busy, pkts, hz;
-		if (relay_worker_load(cpus[i], &busy, &pkts, &hz) < 0)
+		struct relay_worker_stats ws;
+		if (relay_worker_load(cpus[i], &ws) < 0)
 			continue;
 		fprintf(out, "worker_%u.busy_cycles=%" PRIu64 "\nworker_%u.packets=%" PRIu64 "\n",
-			cpus[i], busy, cpus[i], pkts);
+			cpus[i], ws.busy_cycles, cpus[i], ws.packets);
 		fprintf(out, "worker_%u.cycles_per_packet=%.1f\nworker_%u.tsc_hz=%" PRIu64 "\n",
-			cpus[i], pkts ? (double)busy / (double)pkts : 0.0, cpus[i], hz);
+			cpus[i], ws.packets ? (double)ws.busy_cycles / (double)ws.packets : 0.0,
+			cpus[i], ws.tsc_hz);
+		fprintf(out, "worker_%u.sleeps=%" PRIu64 "\nworker_%u.missed_wakeups=%" PRIu64 "\n",
+			cpus[i], ws.sleeps, cpus[i], ws.missed_wakeups);
 	}
 	unsigned in_use, cap;
 	relay_pool_usage(&in_use, &cap);

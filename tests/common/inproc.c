@@ -15,7 +15,7 @@ void inproc_eal(const char *prog, const char *lcores, const char *mem_mb)
 	snprintf(lc, sizeof(lc), "%s", lcores);
 	snprintf(mem, sizeof(mem), "%s", mem_mb);
 	char *eal[] = {(char *)prog, "--no-huge", "-m", mem, "--no-pci", "--lcores", lc, prefix,
-		"--log-level", "5", NULL};
+		"--log-level", getenv("INPROC_LOG") ? getenv("INPROC_LOG") : "5", NULL};
 	CHECK(rte_eal_init(10, eal) >= 0, "eal");
 }
 

@@ -159,9 +159,8 @@ unsigned relay_worker_cpus(unsigned *cpus, unsigned max)
 	return 1;
 }
 
-int relay_worker_load(unsigned cpu, uint64_t *busy, uint64_t *pkts, uint64_t *hz)
+int relay_worker_load(unsigned cpu, struct relay_worker_stats *s)
 {
-	*busy = *pkts = 0;
-	*hz = 1;
+	*s = (struct relay_worker_stats){.tsc_hz = 1};
 	return cpu == 1 ? 0 : -EINVAL;
 }

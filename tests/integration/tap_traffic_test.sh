@@ -32,15 +32,12 @@ tcp_check "$NS_VM" "$NS_VF" 10.99.0.1 4000000
 sleep 1
 vf_tx=$(ifstat "$NS_VF" vf0 tx_packets)
 vf_rx=$(ifstat "$NS_VF" vf0 rx_packets)
-rx_from_vf=$(daemon_stat d relay_1.vf_to_vm.pkts_rx_from_vf)
-tx_to_vm=$(daemon_stat d relay_1.vf_to_vm.pkts_tx_to_vm)
-drop_a=$(daemon_stat d relay_1.vf_to_vm.pkts_dropped_vm_queue_full)
-drop_b=$(daemon_stat d relay_1.vf_to_vm.pkts_dropped_vm_not_connected)
-tx_to_vf=$(daemon_stat d relay_1.vm_to_vf.pkts_tx_to_vf)
-rx_from_vm=$(daemon_stat d relay_1.vm_to_vf.pkts_rx_from_vm)
-drop_c=$(daemon_stat d relay_1.vm_to_vf.pkts_dropped_vf_queue_full)
-drop_d=$(daemon_stat d relay_1.vm_to_vf.pkts_dropped_vf_not_connected)
-drop_e=$(daemon_stat d relay_1.vm_to_vf.pkts_dropped_invalid)
+read -r rx_from_vf tx_to_vm drop_a drop_b tx_to_vf rx_from_vm drop_c drop_d drop_e <<<"$(
+	daemon_stats d relay_1.vf_to_vm.pkts_rx_from_vf relay_1.vf_to_vm.pkts_tx_to_vm \
+		relay_1.vf_to_vm.pkts_dropped_vm_queue_full relay_1.vf_to_vm.pkts_dropped_vm_not_connected \
+		relay_1.vm_to_vf.pkts_tx_to_vf relay_1.vm_to_vf.pkts_rx_from_vm \
+		relay_1.vm_to_vf.pkts_dropped_vf_queue_full relay_1.vm_to_vf.pkts_dropped_vf_not_connected \
+		relay_1.vm_to_vf.pkts_dropped_invalid)"
 log "vf tap tx=$vf_tx rx=$vf_rx; relay vf_to_vm rx=$rx_from_vf tx=$tx_to_vm drops=$drop_a+$drop_b;" \
 	"vm_to_vf rx=$rx_from_vm tx=$tx_to_vf drops=$drop_c+$drop_d+$drop_e"
 [ "$rx_from_vf" -eq "$vf_tx" ] || fail "relay rx_from_vf $rx_from_vf != tap tx $vf_tx"
@@ -48,6 +45,18 @@ log "vf tap tx=$vf_tx rx=$vf_rx; relay vf_to_vm rx=$rx_from_vf tx=$tx_to_vm drop
 [ "$rx_from_vf" -eq $((tx_to_vm + drop_a + drop_b)) ] || fail "vf_to_vm does not add up"
 [ "$rx_from_vm" -eq $((tx_to_vf + drop_c + drop_d + drop_e)) ] || fail "vm_to_vf does not add up"
 [ "$rx_from_vf" -gt 2000 ] || fail "too few packets counted"
+
+# power-aware polling (the default): the idle worker sleeps, and the first
+# frames after idling wake it from either side (tap RX interrupt, guest kick)
+sleep 0.5
+s0=$(daemon_stat d worker_1.sleeps)
+[ "$s0" -gt 0 ] || fail "idle worker never slept"
+# every echo must come back: a lost wake-up loses one
+ping_ok "$NS_VF" 10.99.0.2 3 | grep -q " 3 packets received" || fail "ping VF -> VM after idling"
+ping_ok "$NS_VM" 10.99.0.1 3 | grep -q " 3 packets received" || fail "ping VM -> VF after idling"
+s1=$(daemon_stat d worker_1.sleeps)
+[ "$s1" -gt "$s0" ] || fail "worker did not sleep between pings ($s0 -> $s1)"
+log "worker slept $s0 times by the idle check, $s1 after the pings"
 
 # the VM leaves: relay goes back to ADDED, the VM side mbufs return
 stop_vm vm

@@ -72,6 +72,8 @@ VIRTIOFWD_SOCKET_DIR=/tmp/virtio-forwarder
 VIRTIOFWD_VHOST_CLIENT=y
 VIRTIOFWD_DYNAMIC_SOCKETS=
 VIRTIOFWD_VFIO_VF_TOKEN=0
+VIRTIOFWD_IDLE_INTERRUPTS=n
+VIRTIOFWD_IDLE_SLEEP_MAX_US=50
 VIRTIOFWD_BINARY=$WORK/stub.sh
 X
 VIRTIOFWD_CONFIG=$WORK/cfg1 STUB_OUT=$WORK/argv "$R/usr/lib/virtio-forwarder/vio4wd-start.sh" ||
@@ -86,6 +88,8 @@ cat >"$WORK/want" <<'X'
 --vhost-path=/tmp/virtio-forwarder
 --vhost-groupname=qemu
 --vfio-vf-token=0
+--idle-sleep-max-us=50
+--no-idle-interrupts
 --enable-jumbo
 --enable-mrgbuf
 --vhostuser-client
