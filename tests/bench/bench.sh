@@ -26,7 +26,9 @@
 #                and forwards as soon as the VM connects; stops on SIGINT.
 #   MODES        default "loop f2v v2f"   SIZES default "64 1518"
 #   REPS         default 8                SECS  default 4 (8 windows per run)
-#   CG=0         skip the callgrind phase (CG_SECS=10 per run)
+#   CG=0         skip the callgrind phase (CG_SECS=10 per run; CG_SIZES,
+#                default $SIZES; with 64, 576 and 1518 an IMIX row is added:
+#                7:4:1 of those sizes, instructions/packet add up per packet)
 #   OUT          result lines, default /tmp/perfbench/bench-<date>.txt
 # Example (A/A check of the method itself, testpmd against itself):
 #   FWD_CMD_tp2='dpdk-testpmd -l 0,1 --file-prefix=${FP}fwd -m 512 --no-pci
@@ -55,7 +57,7 @@ probe() { "$C2C" 1 | awk '{v = $4} END {printf "%d", v}'; }
 # ---- phase 1: instructions per packet under callgrind (deterministic, ~0.5%)
 if [ "${CG:-1}" = 1 ] && command -v valgrind > /dev/null; then
   for mode in v2f f2v; do
-    for size in $SIZES; do
+    for size in ${CG_SIZES:-$SIZES}; do
       for f in "${FWDS[@]}"; do
         if [ "$f" = testpmd ]; then
           line=$(FWD=testpmd SECS=${CG_SECS:-10} timeout 300 "$here/cg.sh" "$mode" "$size" 2>/dev/null | tail -1)
@@ -108,6 +110,16 @@ awk -v fw="${FWDS[*]}" '
     for (k in keys) { split(k, s, " "); printf "%-5s %5s", s[1], s[2]
       for (i = 1; i <= nf; i++) printf " %10s", v[k, F[i]]
       if (nf >= 2 && v[k, F[1]] > 0 && v[k, F[2]] > 0) printf "  %.2f", v[k, F[2]] / v[k, F[1]]
+      printf "\n" }
+    # simple IMIX, 7:4:1 of 64/576/1518 B: a packet mix costs the weighted
+    # mean of its sizes (instructions per packet add up)
+    split("v2f f2v", D, " ")
+    for (d = 1; d <= 2; d++) {
+      ok = 1; for (i = 1; i <= nf; i++) for (z = 1; z <= 3; z++) { sz = (z == 1 ? 64 : z == 2 ? 576 : 1518); if (!(v[D[d] " " sz, F[i]] > 0)) ok = 0 }
+      if (!ok) continue
+      printf "%-5s %5s", D[d], "imix"
+      for (i = 1; i <= nf; i++) { m[i] = (7 * v[D[d] " 64", F[i]] + 4 * v[D[d] " 576", F[i]] + v[D[d] " 1518", F[i]]) / 12; printf " %10.1f", m[i] }
+      if (nf >= 2) printf "  %.2f", m[2] / m[1]
       printf "\n" } }' "$OUT" | sort -k1,1 -k2,2n | tee "$OUT.summary"
 echo
 echo "== wall-clock Mpps seen by the VM (loop = both directions summed; higher is better)"
@@ -148,4 +160,22 @@ awk -v fw="${FWDS[*]}" '
       printf "\n"
     }
   }' "$OUT" | sort -k1,1 -k2,2n | tee -a "$OUT.summary"
+echo
+echo "== per run (each run's median window), min / median / max over runs, Mpps"
+awk -v fw="${FWDS[*]}" '
+  function q(arr, n, f,   i, j, t, b) {
+    for (i = 1; i <= n; i++) b[i] = arr[i]
+    for (i = 2; i <= n; i++) { t = b[i]; for (j = i - 1; j >= 1 && b[j] > t; j--) b[j + 1] = b[j]; b[j + 1] = t }
+    return b[int(f * (n - 1) + 0.5) + 1]
+  }
+  /^cand=/ { delete kv2; for (i = 1; i <= NF; i++) { split($i, kv, "="); kv2[kv[1]] = kv[2] }
+    if (kv2["p50"] == "NA" || kv2["p50"] == "") next
+    k = kv2["dir"] " " kv2["size"]; keys[k] = 1; c = kv2["cand"]; n[k, c]++; r[k, c, n[k, c]] = kv2["p50"] + 0 }
+  END { nf = split(fw, F, " "); printf "%-5s %5s", "#mode", "size"
+    for (i = 1; i <= nf; i++) printf " | %-8s %6s %6s %6s", F[i], "min", "median", "max"; printf "\n"
+    for (k in keys) { split(k, s, " "); printf "%-5s %5s", s[1], s[2]
+      for (i = 1; i <= nf; i++) { m = n[k, F[i]]; delete x; for (j = 1; j <= m; j++) x[j] = r[k, F[i], j]
+        if (m) printf " | %-8s %6.2f %6.2f %6.2f", "(" m "r)", q(x, m, 0), q(x, m, .5), q(x, m, 1)
+        else printf " | %-8s %6s %6s %6s", "(0r)", "NA", "NA", "NA" }
+      printf "\n" } }' "$OUT" | sort -k1,1 -k2,2n | tee -a "$OUT.summary"
 echo "results: $OUT"

@@ -15,6 +15,12 @@
 # env: SECS=10, FWD=testpmd|cmd, FWD_CMD (as in pvp.sh: exec'd with
 #      VHOST_SOCK, VF_DEVARGS, FP exported; must not need a tty),
 #      CG_OUT=/tmp/perfbench/cg (profiles)
+#      RELAYS=N (FWD=cmd only; virtio-forwarder addition): N relays on the
+#      one worker, relay i on socket vhost<i>.sock with VF net_null<i>
+#      (FWD_CMD also gets EXTRA_VFS="-P dev=1 ..."); the VM process gets N
+#      virtio_user ports. BUSY=one: only relay 0 carries traffic, the others
+#      are connected and idle (a VF with nothing to receive, a VM port the VM
+#      does not poll); BUSY=all: every relay carries the same traffic.
 # prints: dir= size= fwd= pkts= ir= ir_per_pkt= top=<profile of the hottest thread>
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,10 +37,19 @@ cleanup() { tp_stop vm; tp_stop fwd; rm -f /dev/hugepages/${FP}*map_* "$SOCK"; r
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 case $dir in
-  v2f) vfdev="net_null0,size=$size,no-rx=1"; vmmode=txonly; col=TX-packets ;;
-  f2v) vfdev="net_null0,size=$size"; vmmode=rxonly; col=RX-packets ;;
+  v2f) vfargs="size=$size,no-rx=1"; vmmode=txonly; col=TX-packets ;;
+  f2v) vfargs="size=$size"; vmmode=rxonly; col=RX-packets ;;
   *) echo "DIR must be v2f or f2v" >&2; exit 2 ;;
 esac
+vfdev="net_null0,$vfargs"
+RELAYS=${RELAYS:-1}; BUSY=${BUSY:-one}
+EXTRA_VFS=; vm_vdevs=(--vdev "net_virtio_user0,path=$SOCK,queues=1")
+for ((i = 1; i < RELAYS; i++)); do
+  if [ "$BUSY" = all ]; then a=$vfargs; else a="size=$size,no-rx=1"; fi
+  EXTRA_VFS="$EXTRA_VFS -P net_null$i,$a=$i"
+  vm_vdevs+=(--vdev "net_virtio_user$i,path=$TP_STATE/vhost$i.sock,queues=1")
+done
+export EXTRA_VFS
 VG="valgrind --tool=callgrind --separate-threads=yes --instr-atstart=no --callgrind-out-file=$OUT/callgrind.out.%p"
 if [ "$FWD" = testpmd ]; then
   # --no-huge: the forwarder's own mbufs need no sharing
@@ -50,11 +65,16 @@ fi
 for i in $(seq 600); do [ -S "$SOCK" ] && break; tp_alive fwd || break; sleep 0.1; done
 tp_alive fwd || { echo "forwarder died" >&2; tail -20 "$TP_STATE/fwd/log" >&2; exit 1; }
 vgpid=$(cat "$TP_STATE/fwd/pid")
+for ((i = 1; i < RELAYS; i++)); do   # every relay's socket is up before the VM connects
+  for j in $(seq 600); do [ -S "$TP_STATE/vhost$i.sock" ] && break; sleep 0.1; done
+done
 tp_start vm -l 0,1 --main-lcore 1 --file-prefix=${FP}vm -m 512 --single-file-segments \
-  --no-pci --vdev "net_virtio_user0,path=$SOCK,queues=1" -- -i --nb-cores=1 \
+  --no-pci "${vm_vdevs[@]}" -- -i --nb-cores=1 --total-num-mbufs=65536 \
   --port-topology=loop --forward-mode=$vmmode --txpkts=$size
-tp_wait_log vm 'testpmd>' 60 || exit 1
-sleep 2
+tp_wait_log vm 'testpmd>' $((60 + 30 * RELAYS)) || exit 1   # valgrind: slow vhost-user set-up
+# one busy relay: the VM polls (and sends on) port 0 only
+[ "$RELAYS" -gt 1 ] && [ "$BUSY" = one ] && tp_cmd vm 'set portlist 0' 0.5 > /dev/null
+sleep $((2 + RELAYS / 4))
 tp_cmd vm start 0.5 > /dev/null
 [ "$FWD" = testpmd ] && tp_cmd fwd start 1 > /dev/null
 sleep 4
@@ -71,7 +91,10 @@ sleep 0.5
 blk=$(tail -c +$((n0 + 1)) "$vlog")
 c0=$(awk '/NIC statistics for port 0/{n++} n==1' <<< "$blk")
 c1=$(awk '/NIC statistics for port 0/{n++} n==2' <<< "$blk")
-pk=$(( $(port_counter "$c1" 0 $col) - $(port_counter "$c0" 0 $col) ))
+pk=0
+for ((i = 0; i < RELAYS; i++)); do
+  pk=$(( pk + $(port_counter "$c1" $i $col) - $(port_counter "$c0" $i $col) ))
+done
 skew=$(echo "$tb - $ta + $td - $tc" | bc)
 sleep 1
 tp_stop vm; tp_stop fwd
@@ -83,4 +106,4 @@ for f in "$OUT"/callgrind.out.*.1-*; do   # the files of dump no. 1 = the window
   ir=$((ir + v)); [ "$v" -gt "$best" ] && { best=$v; bf=$f; }
 done
 [ -n "$bf" ] && callgrind_annotate --inclusive=no "$bf" 2>/dev/null | sed -n '/file:function/,$p' | head -25 > "$OUT/top.txt"
-echo "dir=$dir size=$size fwd=$FWD secs=$SECS pkts=$pk ir=$ir ir_per_pkt=$(echo "scale=1; $ir / ($pk + (0 == $pk))" | bc) ctl_s=$(printf %.2f "$skew") top=$OUT/top.txt"
+echo "dir=$dir size=$size fwd=$FWD relays=$RELAYS busy=$BUSY secs=$SECS pkts=$pk ir=$ir ir_per_pkt=$(echo "scale=1; $ir / ($pk + (0 == $pk))" | bc) ctl_s=$(printf %.2f "$skew") top=$OUT/top.txt"

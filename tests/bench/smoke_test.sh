@@ -18,7 +18,21 @@ for cand in testpmd ours; do
 			{ echo "FAIL: $cand $mode: p50=${p50:-none} cpp=${cpp:-none}"; rm -f "$OUT.log"; exit 1; }
 	done
 done
-grep -q "idle_sleep_max_us=100 idle_cpu=" "$OUT.summary" || { echo "FAIL: no idle figure"; exit 1; }
-grep -q "light load .* p50=" "$OUT.summary" || { echo "FAIL: no latency figure"; exit 1; }
+# relay count: 4 busy relays forwarded and their instructions were counted
+line=$(grep "^scale .*relays=4 busy=all" "$OUT" || true)
+pk=$(sed -n 's/.* pkts=\([0-9]*\).*/\1/p' <<<"$line")
+ir=$(sed -n 's/.* ir_per_pkt=\([0-9.]*\).*/\1/p' <<<"$line")
+awk -v p="${pk:-0}" -v i="${ir:-0}" 'BEGIN { exit !(p > 0 && i > 10) }' ||
+	{ echo "FAIL: relay count point: pkts=${pk:-none} ir_per_pkt=${ir:-none}"; exit 1; }
+for m in "tap mode=interrupt" "tap mode=spin" "ring mode=interrupt+sleep:100"; do
+	grep -q "vf=$m idle_cpu=" "$OUT.summary" || { echo "FAIL: no idle figure for $m"; exit 1; }
+	grep -q "vf=$m light load .* p50=" "$OUT.summary" || { echo "FAIL: no latency for $m"; exit 1; }
+done
+grep -q "vf=tap mode=interrupt first frame after 20 ms idle, vf->vm: n=300 p50=" "$OUT.summary" ||
+	{ echo "FAIL: no vf->vm wake-up figure"; exit 1; }
+grep -q "^platform: wake .* p50=" "$OUT.summary" || { echo "FAIL: no platform figure"; exit 1; }
+# sleeping until woken did sleep (a fact, not a timing)
+n=$(sed -n 's/^vf=tap mode=interrupt worker sleeps during them: \([0-9]*\)/\1/p' "$OUT.summary")
+[ "${n:-0}" -gt 0 ] || { echo "FAIL: the worker never slept"; exit 1; }
 rm -f "$OUT.log"
 echo PASS
