@@ -67,7 +67,7 @@ start_daemon() {
 	# DAEMON_EAL="" runs on hugepages (/dev/hugepages), as in production
 	# shellcheck disable=SC2086
 	ip netns exec "$NS_VF" "$DAEMON" -C 1 -M 0 -n -p "$WORK/$name" -V "$WORK/sock" \
-		-H /dev/hugepages --idle-sleep-max-us=100 "$@" \
+		-H /dev/hugepages --idle-sleep-max-us=100 ${DAEMON_ARGS:-} "$@" \
 		-- ${DAEMON_EAL---no-huge -m 256} --file-prefix="${TAG}d" \
 		>>"$WORK/$name.log" 2>&1 &
 	local pid=$!
@@ -86,15 +86,36 @@ stop_daemon() {
 	[ $rc -eq 0 ] || fail "daemon $name exited with $rc"
 }
 
-# daemon_stat NAME KEY: value of a counter from a SIGUSR1 dump
-daemon_stat() {
-	local name=$1 key=$2 pidvar="DAEMON_PID_$1"
+# dump_stats NAME: have the daemon write one SIGUSR1 dump, wait for its end
+# (mempool.mbufs_total is the last line of a dump)
+dump_stats() {
+	local name=$1 pidvar="DAEMON_PID_$1"
 	local n
 	n=$(grep -c "stats mempool.mbufs_total" "$WORK/$name.log" || true)
 	kill -USR1 "${!pidvar}"
 	wait_for 5 test "$(grep -c 'stats mempool.mbufs_total' "$WORK/$name.log")" -gt "$n" ||
 		fail "no stats dump"
-	grep "stats $key=" "$WORK/$name.log" | tail -1 | sed 's/.*=//'
+}
+
+# last_stat NAME KEY: value of a counter in the latest dump
+last_stat() {
+	grep "stats $2=" "$WORK/$1.log" | tail -1 | sed 's/.*=//'
+}
+
+# daemon_stat NAME KEY: value of a counter from a fresh dump
+daemon_stat() {
+	dump_stats "$1"
+	last_stat "$1" "$2"
+}
+
+# daemon_stats NAME KEY...: several counters, all from one fresh dump, so
+# that sums over them hold while traffic still flows
+daemon_stats() {
+	local name=$1 key
+	shift
+	dump_stats "$name"
+	for key in "$@"; do printf '%s ' "$(last_stat "$name" "$key")"; done
+	echo
 }
 
 # start_vm NAME SOCK [server]: testpmd with virtio_user on SOCK, io-forwarded

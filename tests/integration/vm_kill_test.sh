@@ -34,11 +34,9 @@ kill -0 "$DAEMON_PID_d" || fail "daemon died"
 
 for dir in vf_to_vm vm_to_vf; do
 	if [ $dir = vf_to_vm ]; then f=vf t=vm; else f=vm t=vf; fi
-	rx=$(daemon_stat d relay_1.$dir.pkts_rx_from_$f)
-	tx=$(daemon_stat d relay_1.$dir.pkts_tx_to_$t)
-	qf=$(daemon_stat d relay_1.$dir.pkts_dropped_${t}_queue_full)
-	nc=$(daemon_stat d relay_1.$dir.pkts_dropped_${t}_not_connected)
-	inv=$(daemon_stat d relay_1.$dir.pkts_dropped_invalid)
+	read -r rx tx qf nc inv <<<"$(daemon_stats d relay_1.$dir.pkts_rx_from_$f \
+		relay_1.$dir.pkts_tx_to_$t relay_1.$dir.pkts_dropped_${t}_queue_full \
+		relay_1.$dir.pkts_dropped_${t}_not_connected relay_1.$dir.pkts_dropped_invalid)"
 	log "$dir: rx=$rx tx=$tx queue_full=$qf not_connected=$nc invalid=$inv"
 	[ "$rx" -eq $((tx + qf + nc + inv)) ] || fail "$dir does not add up"
 	[ "$rx" -gt 1000 ] || fail "$dir: flood did not cross"

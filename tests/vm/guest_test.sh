@@ -73,9 +73,8 @@ log "netns -> guest: $BYTES bytes over HTTP, digest ok"
 wait "$GUEST_PID" || true
 grep -q "VMT RESULT PASS" "$WORK/guest.log" || fail "guest did not pass"
 wait_stat d relay_1.vm_to_vf.internal_state VIRTIO_UNINIT 30 || fail "vm not gone after poweroff"
-rx=$(daemon_stat d relay_1.vm_to_vf.pkts_rx_from_vm)
-tx=$(daemon_stat d relay_1.vm_to_vf.pkts_tx_to_vf)
-inv=$(daemon_stat d relay_1.vm_to_vf.pkts_dropped_invalid)
+read -r rx tx inv <<<"$(daemon_stats d relay_1.vm_to_vf.pkts_rx_from_vm \
+	relay_1.vm_to_vf.pkts_tx_to_vf relay_1.vm_to_vf.pkts_dropped_invalid)"
 log "vm_to_vf: rx=$rx tx=$tx invalid=$inv"
 [ "$rx" -gt 1000 ] && [ "$inv" -eq 0 ] || fail "vm_to_vf counters"
 stop_daemon d

@@ -19,7 +19,7 @@ state=$("$HERE/libvirtd.sh")
 lv_cleanup() {
 	$V destroy "$NAME" >/dev/null 2>&1 || true
 	$V undefine "$NAME" >/dev/null 2>&1 || true
-	[ "$state" != started ] || "$HERE/libvirtd.sh" stop
+	[ "$state" != started ] || "$HERE/libvirtd.sh" stop || true
 }
 # the domain (and a libvirtd we started) go first, then lib.sh's cleanup
 trap 'rc=$?; lv_cleanup; (exit $rc); cleanup' EXIT
