@@ -93,8 +93,13 @@ dump_stats() {
 	local n
 	n=$(grep -c "stats mempool.mbufs_total" "$WORK/$name.log" || true)
 	kill -USR1 "${!pidvar}"
-	wait_for 5 test "$(grep -c 'stats mempool.mbufs_total' "$WORK/$name.log")" -gt "$n" ||
-		fail "no stats dump"
+	wait_for 5 dumps_more_than "$name" "$n" || fail "no stats dump"
+}
+
+# dumps_more_than NAME N: the log holds more than N complete dumps (a
+# function, so wait_for counts afresh on every try)
+dumps_more_than() {
+	[ "$(grep -c 'stats mempool.mbufs_total' "$WORK/$1.log")" -gt "$2" ]
 }
 
 # last_stat NAME KEY: value of a counter in the latest dump
