@@ -109,14 +109,13 @@ static inline unsigned poll_dir(struct relay_dir *d)
 
 /* One pass: every active direction, then one quiet direction (busy) or all
  * of them (idle). Directions change list as they fall quiet or wake up. */
-static unsigned poll_pass(struct poll_lists *l, bool busy, unsigned *vf_to_vm)
+static unsigned poll_pass(struct poll_lists *l, bool busy)
 {
 	unsigned moved = 0;
 	for (unsigned i = 0; i < l->n_active;) {
 		struct relay_dir *d = l->active[i];
 		unsigned n = poll_dir(d);
 		moved += n;
-		*vf_to_vm += d->kind == DIR_VF_TO_VM ? n : 0;
 		if (n > 0) {
 			d->idle_passes = 0;
 			i++;
@@ -135,7 +134,6 @@ static unsigned poll_pass(struct poll_lists *l, bool busy, unsigned *vf_to_vm)
 		if (n == 0)
 			continue;
 		moved += n;
-		*vf_to_vm += d->kind == DIR_VF_TO_VM ? n : 0;
 		d->idle_passes = 0;
 		l->active[l->n_active++] = d;
 		l->quiet[i] = l->quiet[--l->n_quiet];
@@ -166,8 +164,7 @@ static int worker_main(void *arg)
 		if (unlikely(p->gen != lists.gen))
 			poll_lists_build(&lists, p);
 		uint64_t t0 = rte_rdtsc();
-		unsigned moved_vf_to_vm = 0;
-		unsigned moved = poll_pass(&lists, busy, &moved_vf_to_vm);
+		unsigned moved = poll_pass(&lists, busy);
 		busy = moved > 0;
 		/* packets found right after a watchdog wake-up waited for it */
 		bool late = watchdog_woke;
@@ -185,8 +182,8 @@ static int worker_main(void *arg)
 			if (unlikely(late)) {
 				__atomic_store_n(&w->missed_wakeups, w->missed_wakeups + 1,
 					__ATOMIC_RELAXED);
-				LOG(DEBUG, "worker %u: %u packets waited for the watchdog (%u vf->vm)",
-					w->lcore, moved, moved_vf_to_vm);
+				LOG(DEBUG, "worker %u: %u packets waited for the watchdog",
+					w->lcore, moved);
 			}
 		} else if (armed != IDLE_STAY_AWAKE && armed_gen == p->gen && --recheck > 0) {
 			/* armed, and not every queue polled since */

@@ -7,8 +7,8 @@
  *         the tap's fd). Also timed: each leg alone after idling.
  * so a frame the VM sends crosses the relay twice (VM->VF, VF->VM).
  *   latency_bench ring|tap interrupt|spin|sleep:N|interrupt+sleep:N [IDLE_SECONDS]
- * interrupt = the daemon's default; spin = --no-idle-interrupts;
- * sleep:N = --no-idle-interrupts --idle-sleep-max-us=N.
+ * interrupt = --idle-interrupts; spin = the daemon's default;
+ * sleep:N = --idle-sleep-max-us=N.
  * Prints the CPU the process burns while no frame moves (the worker is
  * nearly all of it; from getrusage, as /proc has it), and round-trip
  * percentiles: the first frame after 20 ms of idling (the worker asleep,

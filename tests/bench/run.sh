@@ -39,9 +39,13 @@ mkdir -p "$(dirname "$OUT")"
 # our daemon under the harness's contract: one relay (relay 0 = vhost0.sock)
 # whose VF is $VF_DEVARGS, main lcore 0, one worker on CPU 1
 export FWD_CMD_ours="$DAEMON -C 1 -M 0 -n -p \$(dirname \$VHOST_SOCK) -V \$(dirname \$VHOST_SOCK) \
- -S vhost%u.sock -P \$VF_DEVARGS=0 \${EXTRA_VFS:-} -u -g -H /dev/hugepages -- --file-prefix \${FP}fwd -m 512 \
- \$([ -n \"\${CG_RUN:-}\" ] && echo --no-huge)"
+ -S vhost%u.sock -P \$VF_DEVARGS=0 \${EXTRA_VFS:-} -u -g -H /dev/hugepages \${OURS_ARGS:-} \
+ -- --file-prefix \${FP}fwd -m 512 \$([ -n \"\${CG_RUN:-}\" ] && echo --no-huge)"
+# BACKOFF=1: a third candidate, ours with sleeping idle workers, to see what
+# the idle back-off costs at full load
+export FWD_CMD_ours_sleep=${FWD_CMD_ours/'${OURS_ARGS:-}'/--idle-interrupts}
 export BENCH_FWDS="testpmd ours"
+[ "${BACKOFF:-0}" = 1 ] && BENCH_FWDS="$BENCH_FWDS ours_sleep"
 export CG_SIZES=${CG_SIZES:-"64 576 1518"}
 [ "${QUICK:-0}" = 1 ] && export CG_SIZES=64
 "$HERE/bench.sh"

@@ -64,10 +64,11 @@ wait_for() {
 start_daemon() {
 	local name=$1; shift
 	mkdir -p "$WORK/$name"
-	# DAEMON_EAL="" runs on hugepages (/dev/hugepages), as in production
+	# DAEMON_EAL="" runs on hugepages (/dev/hugepages), as in production;
+	# idle workers sleep unless DAEMON_IDLE="" (the default: they spin)
 	# shellcheck disable=SC2086
 	ip netns exec "$NS_VF" "$DAEMON" -C 1 -M 0 -n -p "$WORK/$name" -V "$WORK/sock" \
-		-H /dev/hugepages --idle-sleep-max-us=100 ${DAEMON_ARGS:-} "$@" \
+		-H /dev/hugepages ${DAEMON_IDLE---idle-interrupts --idle-sleep-max-us=100} ${DAEMON_ARGS:-} "$@" \
 		-- ${DAEMON_EAL---no-huge -m 256} --file-prefix="${TAG}d" \
 		>>"$WORK/$name.log" 2>&1 &
 	local pid=$!

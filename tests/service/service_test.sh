@@ -72,7 +72,7 @@ VIRTIOFWD_SOCKET_DIR=/tmp/virtio-forwarder
 VIRTIOFWD_VHOST_CLIENT=y
 VIRTIOFWD_DYNAMIC_SOCKETS=
 VIRTIOFWD_VFIO_VF_TOKEN=0
-VIRTIOFWD_IDLE_INTERRUPTS=n
+VIRTIOFWD_IDLE_INTERRUPTS=y
 VIRTIOFWD_IDLE_SLEEP_MAX_US=50
 VIRTIOFWD_BINARY=$WORK/stub.sh
 X
@@ -89,7 +89,7 @@ cat >"$WORK/want" <<'X'
 --vhost-groupname=qemu
 --vfio-vf-token=0
 --idle-sleep-max-us=50
---no-idle-interrupts
+--idle-interrupts
 --enable-jumbo
 --enable-mrgbuf
 --vhostuser-client

@@ -54,8 +54,8 @@ static void test_defaults(void **state)
 	assert_null(c.zmq_stats_ep);
 	assert_null(c.vfio_vf_token);
 	assert_false(c.vhost_client || c.dynamic_sockets || c.enable_jumbo || c.enable_tso);
-	/* idle workers sleep until woken; timed sleeps are opt-in */
-	assert_true(c.idle_interrupts);
+	/* idle workers spin, as the original's; sleeping is opt-in */
+	assert_false(c.idle_interrupts);
 	assert_int_equal(c.idle_sleep_max_us, 0);
 	char *p = options_socket_path(&c, 7);
 	assert_string_equal(p, "/tmp/virtio-forwarder7.sock");
@@ -79,9 +79,9 @@ static void test_all_long_options(void **state)
 				 "--enable-jumbo", "--enable-mrgbuf", "--enable-tso",
 				 "--add-pci-vf=0000:05:08.1=4", "--add-pci-vf=net_tap0,iface=x=6",
 				 "--vfio-vf-token=0", "--vhostuser-client", "--dynamic-sockets",
-				 "--same-numa", "--no-idle-interrupts", "--idle-sleep-max-us=250", NULL),
+				 "--same-numa", "--idle-interrupts", "--idle-sleep-max-us=250", NULL),
 		OPTIONS_RUN);
-	assert_false(c.idle_interrupts);
+	assert_true(c.idle_interrupts);
 	assert_int_equal(c.idle_sleep_max_us, 250);
 	assert_true(c.worker_cpus[1] && c.worker_cpus[2] && c.n_worker_cpus == 2);
 	assert_int_equal(c.main_lcore, 3);
