@@ -87,11 +87,13 @@ int vf_configure(uint16_t port, struct rte_mempool *mp, uint64_t *tx_capa, struc
 		want_tx |= RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_UDP_TSO;
 	conf.txmode.offloads = info.tx_offload_capa & want_tx;
 	*tx_capa = conf.txmode.offloads;
-	/* RX interrupts let an idle worker sleep (idle.c); a PMD without them
-	 * ignores the request, one that fails to start with it is retried
-	 * without (vf_start). The bonding PMD has none. */
+	/* RX interrupts let an idle worker sleep (idle.c), asked for only when
+	 * workers may sleep: a PMD may take another RX path or hold interrupt
+	 * vectors for them. A PMD without them ignores the request, one that
+	 * fails to start with it is retried without (vf_start). The bonding
+	 * PMD has none. */
 	char name[RTE_ETH_NAME_MAX_LEN];
-	conf.intr_conf.rxq = !is_bond(port, name);
+	conf.intr_conf.rxq = relay_cfg.idle_interrupts && !is_bond(port, name);
 
 	if ((ret = rte_eth_dev_configure(port, 1, 1, &conf)) < 0) {
 		LOG(ERR, "vf port %u: rte_eth_dev_configure: %s", port, rte_strerror(-ret));

@@ -65,7 +65,9 @@ start_daemon() {
 	local name=$1; shift
 	mkdir -p "$WORK/$name"
 	# DAEMON_EAL="" runs on hugepages (/dev/hugepages), as in production;
-	# idle workers sleep unless DAEMON_IDLE="" (the default: they spin)
+	# idle workers sleep unless DAEMON_IDLE="" (the daemon's default: they
+	# spin, which starves a VM spinning on the same CPU here; the bench
+	# runs the default)
 	# shellcheck disable=SC2086
 	ip netns exec "$NS_VF" "$DAEMON" -C 1 -M 0 -n -p "$WORK/$name" -V "$WORK/sock" \
 		-H /dev/hugepages ${DAEMON_IDLE---idle-interrupts --idle-sleep-max-us=100} ${DAEMON_ARGS:-} "$@" \

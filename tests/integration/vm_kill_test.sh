@@ -5,8 +5,6 @@
 # new VM on the same socket gets traffic again, and no mbuf is left behind.
 . "$(dirname "$0")/lib.sh"
 
-# the daemon's default idle policy (spin), unlike the other tests
-DAEMON_IDLE=""
 make_netns
 start_daemon d -P net_tap0,iface=vf0=1
 start_vm vm1 "$WORK/sock/virtio-forwarder1.sock"
