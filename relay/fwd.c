@@ -37,9 +37,14 @@ static inline void drop_queue_full(struct relay_dir *d, struct rte_mbuf **pkts, 
 	drop(pkts, n, &d->c.pkts_dropped_queue_full, &d->c.bytes_dropped_queue_full);
 }
 
+static inline uint64_t stash_deadline(void)
+{
+	return rte_rdtsc() + rte_get_tsc_hz() / 1000000 * RELAY_STASH_MAX_US;
+}
+
 static inline void stash_clear(struct relay_dir *d)
 {
-	d->stash_head = d->stash_n = d->stash_age = 0;
+	d->stash_head = d->stash_n = 0;
 }
 
 static inline void stash_fill(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n)
@@ -47,11 +52,11 @@ static inline void stash_fill(struct relay_dir *d, struct rte_mbuf **pkts, uint1
 	rte_memcpy(d->stash, pkts, sizeof(pkts[0]) * n);
 	d->stash_head = 0;
 	d->stash_n = n;
-	d->stash_age = 0;
+	d->stash_deadline = stash_deadline();
 }
 
-/* sent packets left the stash; true if it is empty now. A stash stuck for
- * too long is dropped (true as well). */
+/* sent packets left the stash; true if it is empty now. A stash that has
+ * not drained for RELAY_STASH_MAX_US is dropped (true as well). */
 static inline bool stash_advance(struct relay_dir *d, uint16_t sent)
 {
 	d->stash_head += sent;
@@ -61,8 +66,8 @@ static inline bool stash_advance(struct relay_dir *d, uint16_t sent)
 		return true;
 	}
 	if (sent > 0)
-		d->stash_age = 0;
-	else if (++d->stash_age >= RELAY_STASH_MAX_PASSES) {
+		d->stash_deadline = stash_deadline();
+	else if (unlikely((int64_t)(rte_rdtsc() - d->stash_deadline) >= 0)) {
 		drop_queue_full(d, d->stash + d->stash_head, d->stash_n);
 		stash_clear(d);
 		return true;

@@ -19,10 +19,11 @@
  * "quiet": a busy worker polls one quiet direction per pass, in turn, so
  * idle relays cost a busy one little; an idle worker polls everything. */
 #define RELAY_IDLE_PASSES 256
-/* A stash that cannot drain for this many passes (a stuck guest or VF) is
- * dropped and counted as queue full; until then it back-pressures the
- * source, as a NIC ring would. */
-#define RELAY_STASH_MAX_PASSES 4096
+/* A stash that cannot drain for this long (a stuck guest or VF) is dropped
+ * and counted as queue full; until then it back-pressures the source, as a
+ * NIC ring would. Time, not passes: a guest vCPU or a VM process loses its
+ * CPU for milliseconds, however fast the worker polls. */
+#define RELAY_STASH_MAX_US 10000
 
 enum relay_dir_kind { DIR_VF_TO_VM, DIR_VM_TO_VF };
 
@@ -40,8 +41,8 @@ struct relay_dir {
 	/* worker: rw; control: rw while unpublished */
 	uint16_t next_queue;
 	uint16_t stash_head, stash_n; /* stash[head .. head + n) waits */
-	uint16_t stash_age;           /* passes the stash has not drained */
 	uint16_t idle_passes;         /* passes in a row that received nothing */
+	uint64_t stash_deadline;      /* TSC: drop the stash if nothing drains by then */
 	struct relay_counters c;
 	struct rte_mbuf *stash[RELAY_BURST]; /* packets the other side had no room for */
 	/* control only */

@@ -132,7 +132,7 @@ start_vm() {
 	local name=$1 sock=$2 server=${3:-}
 	local extra=""
 	[ "$server" = server ] && extra=",server=1"
-	ip netns exec "$NS_VM" stdbuf -oL "$TESTPMD" -l 0,1 --file-prefix="${TAG}$name" --no-huge \
+	ip netns exec "$NS_VM" stdbuf -oL "$TESTPMD" -l 0,1 --main-lcore 1 --file-prefix="${TAG}$name" --no-huge \
 		-m 256 --no-pci --vdev "net_virtio_user0,path=$sock,queues=1$extra" \
 		--vdev net_tap0,iface=vm0 -- --forward-mode=io --auto-start \
 		--total-num-mbufs=8192 --stats-period 1 >>"$WORK/$name.log" 2>&1 &
