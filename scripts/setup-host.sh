@@ -31,7 +31,7 @@ nr=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 if [ "$(cat $nr)" -lt "$want" ]; then
 	echo "$want" >"$nr"
 fi
-if ! mount | grep -q "on /dev/hugepages type hugetlbfs"; then
+if ! mount | grep "on /dev/hugepages type hugetlbfs" >/dev/null; then
 	mkdir -p /dev/hugepages
 	mount -t hugetlbfs nodev /dev/hugepages
 fi

@@ -122,13 +122,13 @@ X
 diff -u "$WORK/want" <(echo "$OUT") || fail "flat stats output differs from the original's"
 run 0 100118c801 "$CL/stats" --stats-ep "$EP" --include-inactive
 run 0 100018c801 "$CL/stats" --stats-ep "$EP" -z
-echo "$OUT" | grep -q "pkts_dropped_vm_queue_full" && fail "-z printed a zero counter"
-echo "$OUT" | grep -q "relay_1.vf_to_vm.cpu_2.pkts_dropped_vm_not_connected=3" || fail "-z hid a counter"
-echo "$OUT" | grep -q "relay_0.active=False" || fail "-z hid a boolean"
-echo "$OUT" | grep -q "relay_2.vf_to_vm.cpu_1.pkt_rate_rx_from_vf=0.0" || fail "-z hid a rate"
+grep -q "pkts_dropped_vm_queue_full" <<<"$OUT" && fail "-z printed a zero counter"
+grep -q "relay_1.vf_to_vm.cpu_2.pkts_dropped_vm_not_connected=3" <<<"$OUT" || fail "-z hid a counter"
+grep -q "relay_0.active=False" <<<"$OUT" || fail "-z hid a boolean"
+grep -q "relay_2.vf_to_vm.cpu_1.pkt_rate_rx_from_vf=0.0" <<<"$OUT" || fail "-z hid a rate"
 mock stats_ebadr
 run 1 "" "$CL/stats" --stats-ep "$EP"
-echo "$OUT" | grep -q "^ERROR:stats:StatsResponse: EBADR$" || fail "EBADR output: $OUT"
+grep -q "^ERROR:stats:StatsResponse: EBADR$" <<<"$OUT" || fail "EBADR output: $OUT"
 
 mock config
 run 0 "" "$CL/config" --config-ep "$EP"
@@ -140,13 +140,13 @@ mock core
 # no stats service here: the map after the update cannot be printed (exit 1)
 run 1 "" "$CL/core_pinner" --sched-ep "$EP" --stats-ep ipc://$WORK/none --virtio-cpu 1:2,1
 grep -qx 08001206080110011802 "$WORK/req.log" || fail "UPDATE bytes: $(cat "$WORK/req.log")"
-echo "$OUT" | grep -q "^Setting relay 1=2,1$" || fail "pinner output: $OUT"
-echo "$OUT" | grep -q "^Scheduler response: OK$" || fail "pinner output: $OUT"
+grep -q "^Setting relay 1=2,1$" <<<"$OUT" || fail "pinner output: $OUT"
+grep -q "^Scheduler response: OK$" <<<"$OUT" || fail "pinner output: $OUT"
 
 mock port_ok
 kill "$MOCK"
 wait "$MOCK" 2>/dev/null || true
 MOCK=
 run 1 "" "$CL/port_control" add --virtio-id 1 --pci-addr 05:08.1 --zmq_ep "$EP"
-echo "$OUT" | grep -q "no answer" || fail "no-daemon message: $OUT"
+grep -q "no answer" <<<"$OUT" || fail "no-daemon message: $OUT"
 log PASS

@@ -5,6 +5,9 @@
 # tap in netns "<tag>b". Every process is started here, recorded by PID and
 # ended by PID; every test has its own --file-prefix and directories.
 set -euo pipefail
+# with pipefail, `cmd | grep -q` fails when grep quits at the first match
+# and cmd dies of SIGPIPE: match text with `grep -q PAT <<<"$text"`, or
+# let grep read it all (`grep PAT >/dev/null`)
 
 BUILD=${BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build" && pwd)}
 DAEMON=$BUILD/src/virtio-forwarder

@@ -26,34 +26,36 @@ stdbuf -oL dpdk-testpmd -l 0,1 --main-lcore 1 --file-prefix="${TAG}vm" --no-huge
 	-- --forward-mode=rxonly --auto-start --total-num-mbufs=8192 --stats-period 1 \
 	>"$WORK/vm.log" 2>&1 &
 PIDS+=($!)
-st() { "$CL/stats" --stats-ep "$ST" --delay 300; }
+# stats of the active relays (and the client's error, if any)
+st() { "$CL/stats" --stats-ep "$ST" --delay 300 2>&1; }
 # testpmd prints port statistics once its ports are started
 wait_for 60 grep -q "Port statistics" "$WORK/vm.log" || fail "VM testpmd did not start its ports"
 wait_for 30 sh -c "'$CL/stats' --stats-ep '$ST' --delay 0 | grep -q 'relay_1.active=True'" ||
 	fail "relays not active"
-before=$(st)
+before=$(st) || fail "stats request failed: $before"
 echo "$before" | grep -E "cpu\.|pkt_rate_rx_from_vf" | sed 's/^/  before: /'
 [ "$(echo "$before" | grep -c '^relay_[01].cpu.vf_to_vm=1$')" = 2 ] || fail "pins not applied"
 
 out=$("$CL/core_scheduler" --stats-ep "$ST" --sched-ep "$CS" --once --loglevel 7 2>&1) ||
 	fail "scheduler: $out"
 echo "$out" | sed 's/^/  scheduler: /'
-echo "$out" | grep -q "^updates=1$" || fail "no update for a skewed load"
-after=$(st)
+grep -q "^updates=1$" <<<"$out" || fail "no update for a skewed load"
+after=$(st) || fail "stats request failed: $after"
 echo "$after" | grep -E "cpu\.|pkt_rate_rx_from_vf" | sed 's/^/  after: /'
 a=$(echo "$after" | sed -n 's/^relay_0.cpu.vf_to_vm=//p')
 b=$(echo "$after" | sed -n 's/^relay_1.cpu.vf_to_vm=//p')
 [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] || fail "busy directions still share a worker ($a, $b)"
 sent() { sed -n "s/^relay_$2.vf_to_vm.cpu_[0-9]*.pkts_tx_to_vm=//p" <<<"$1"; }
 sleep 1
-later=$(st)
+later=$(st) || fail "stats request failed: $later"
 for r in 0 1; do
-	echo "$later" | grep -q "^relay_$r.active=True$" || fail "relay $r stopped"
+	grep -q "^relay_$r.active=True$" <<<"$later" ||
+		fail "relay $r stopped; stats: $(echo "$later" | grep -E 'active|state|cpu\.' | tr '\n' ' ')"
 	[ "$(sent "$later" $r)" -gt "$(sent "$after" $r)" ] ||
 		fail "relay $r not forwarding after the move ($(sent "$after" $r) -> $(sent "$later" $r))"
 done
 out=$("$CL/core_scheduler" --stats-ep "$ST" --sched-ep "$CS" --once 2>&1) || fail "round 2"
-echo "$out" | grep -q "^updates=0$" || fail "second round moved again: $out"
+grep -q "^updates=0$" <<<"$out" || fail "second round moved again: $out"
 kill -TERM "$DAEMON_PID_d"
 wait "$DAEMON_PID_d" || fail "daemon exit"
 log PASS

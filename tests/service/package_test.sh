@@ -21,7 +21,7 @@ dpkg -i "$deb" >"$WORK/pkg/install.log" 2>&1 || { cat "$WORK/pkg/install.log"; f
 [ $was_installed = 1 ] || trap 'rc=$?; dpkg --purge virtio-forwarder >/dev/null 2>&1; (exit $rc); cleanup' EXIT
 
 /usr/bin/virtio-forwarder --version | grep -q "^Virtio-forwarder version 2" || fail "--version"
-dpkg -L virtio-forwarder | grep -qx /etc/default/virtioforwarder || fail "config not shipped"
+dpkg -L virtio-forwarder | grep -x /etc/default/virtioforwarder >/dev/null || fail "config not shipped"
 grep -qx /etc/default/virtioforwarder /var/lib/dpkg/info/virtio-forwarder.conffiles ||
 	fail "config is not a conffile"
 out=$(systemd-analyze verify /lib/systemd/system/virtio-forwarder.service 2>&1) || fail "verify: $out"
@@ -49,7 +49,7 @@ wait_for 30 grep -q "ready:" "$WORK/svc.log" || fail "installed service did not 
 /usr/lib/virtio-forwarder/virtioforwarder_port_control.py add --virtio-id 2 \
 	--device net_null0 --zmq_ep "ipc://$WORK/ep/port_control" || fail "port_control alias"
 /usr/lib/virtio-forwarder/virtioforwarder_stats.py --stats-ep "ipc://$WORK/ep/stats" \
-	--include-inactive --delay 0 | grep -q "relay_2.vf.pci_addr_str=net_null0" || fail "stats alias"
+	--include-inactive --delay 0 | grep "relay_2.vf.pci_addr_str=net_null0" >/dev/null || fail "stats alias"
 [ -S "$WORK/sock/virtio-forwarder2.sock" ] || fail "static sockets of the shipped config"
 kill -TERM $svc
 rc=0
