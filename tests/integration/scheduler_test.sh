@@ -26,8 +26,9 @@ stdbuf -oL dpdk-testpmd -l 0,1 --main-lcore 1 --file-prefix="${TAG}vm" --no-huge
 	-- --forward-mode=rxonly --auto-start --total-num-mbufs=8192 --stats-period 1 \
 	>"$WORK/vm.log" 2>&1 &
 PIDS+=($!)
-# stats of the active relays (and the client's error, if any)
-st() { "$CL/stats" --stats-ep "$ST" --delay 300 2>&1; }
+# stats of every relay, inactive ones too (so a failure shows their
+# states), and the client's error, if any
+st() { "$CL/stats" --stats-ep "$ST" --delay 300 --include-inactive 2>&1; }
 # testpmd prints port statistics once its ports are started
 wait_for 60 grep -q "Port statistics" "$WORK/vm.log" || fail "VM testpmd did not start its ports"
 wait_for 30 sh -c "'$CL/stats' --stats-ep '$ST' --delay 0 | grep -q 'relay_1.active=True'" ||
