@@ -51,7 +51,6 @@ struct worker {
 static struct worker workers[RTE_MAX_LCORE];
 static unsigned n_workers;
 static struct rte_rcu_qsbr *qsbr;
-static unsigned idle_sleep_max_us;
 static bool use_interrupts;
 static uint64_t plan_gen; /* control only */
 
@@ -199,7 +198,7 @@ static int worker_main(void *arg)
 			p = atomic_load_explicit(&w->plan, memory_order_acquire);
 			idle_disarm(p->dirs, p->n);
 			armed = IDLE_STAY_AWAKE;
-			sleep_us = woke ? 1 : next_backoff(sleep_us, idle_sleep_max_us);
+			sleep_us = woke ? 1 : next_backoff(sleep_us, w->idle.sleep_max_us);
 			/* after a timeout, sleep again at the next empty pass */
 			quiet_since = rte_rdtsc();
 			if (woke == 0)
@@ -228,7 +227,6 @@ int worker_init(const struct relay_params *p)
 	qsbr = rte_zmalloc("vfwd_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (qsbr == NULL || rte_rcu_qsbr_init(qsbr, RTE_MAX_LCORE) < 0)
 		return -ENOMEM;
-	idle_sleep_max_us = p->idle_sleep_max_us;
 	use_interrupts = p->idle_interrupts;
 	for (unsigned cpu = 0; cpu < p->n_cpus; cpu++) {
 		if (!p->worker_cpus[cpu])
@@ -244,7 +242,7 @@ int worker_init(const struct relay_params *p)
 		w->place.numa = (int)rte_lcore_to_socket_id(cpu);
 		if (idle_init(&w->idle) < 0)
 			return -errno;
-		w->idle.sleep_max_us = idle_sleep_max_us;
+		w->idle.sleep_max_us = p->idle_sleep_max_us;
 		struct worker_plan *empty = calloc(1, sizeof(*empty));
 		if (empty == NULL)
 			return -ENOMEM;
