@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The packet path: one pass of a relay direction. No locks, no logging, no
- * allocation; counters have a single writer (this worker). */
+/* The packet path: one pass of a relay's queue unit. No locks, no logging,
+ * no allocation; counters have a single writer (this worker). */
 #include <rte_ethdev.h>
 #include <rte_vhost.h>
 
@@ -27,14 +27,14 @@ static inline void drop(struct rte_mbuf **pkts, uint16_t n, uint64_t *pkts_ctr,
 	rte_pktmbuf_free_bulk(pkts, n);
 }
 
-static inline void drop_not_connected(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n)
+static inline void drop_not_connected(struct relay_unit *u, struct rte_mbuf **pkts, uint16_t n)
 {
-	drop(pkts, n, &d->c.pkts_dropped_not_connected, &d->c.bytes_dropped_not_connected);
+	drop(pkts, n, &u->c.pkts_dropped_not_connected, &u->c.bytes_dropped_not_connected);
 }
 
-static inline void drop_queue_full(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n)
+static inline void drop_queue_full(struct relay_unit *u, struct rte_mbuf **pkts, uint16_t n)
 {
-	drop(pkts, n, &d->c.pkts_dropped_queue_full, &d->c.bytes_dropped_queue_full);
+	drop(pkts, n, &u->c.pkts_dropped_queue_full, &u->c.bytes_dropped_queue_full);
 }
 
 static inline uint64_t stash_deadline(void)
@@ -42,172 +42,323 @@ static inline uint64_t stash_deadline(void)
 	return rte_rdtsc() + rte_get_tsc_hz() / 1000000 * RELAY_STASH_MAX_US;
 }
 
-static inline void stash_clear(struct relay_dir *d)
+static inline void stash_clear(struct relay_unit *u)
 {
-	d->stash_head = d->stash_n = 0;
+	u->stash_head = u->stash_n = 0;
 }
 
-static inline void stash_fill(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n)
+static inline void stash_fill(struct relay_unit *u, struct rte_mbuf **pkts, uint16_t n)
 {
-	rte_memcpy(d->stash, pkts, sizeof(pkts[0]) * n);
-	d->stash_head = 0;
-	d->stash_n = n;
-	d->stash_deadline = stash_deadline();
+	rte_memcpy(u->stash, pkts, sizeof(pkts[0]) * n);
+	u->stash_head = 0;
+	u->stash_n = n;
+	u->stash_deadline = stash_deadline();
 }
 
 /* sent packets left the stash; true if it is empty now. A stash that has
  * not drained for RELAY_STASH_MAX_US is dropped (true as well). */
-static inline bool stash_advance(struct relay_dir *d, uint16_t sent)
+static inline bool stash_advance(struct relay_unit *u, uint16_t sent)
 {
-	d->stash_head += sent;
-	d->stash_n -= sent;
-	if (d->stash_n == 0) {
-		stash_clear(d);
+	u->stash_head += sent;
+	u->stash_n -= sent;
+	if (u->stash_n == 0) {
+		stash_clear(u);
 		return true;
 	}
 	if (sent > 0)
-		d->stash_deadline = stash_deadline();
-	else if (unlikely((int64_t)(rte_rdtsc() - d->stash_deadline) >= 0)) {
-		drop_queue_full(d, d->stash + d->stash_head, d->stash_n);
-		stash_clear(d);
+		u->stash_deadline = stash_deadline();
+	else if (unlikely((int64_t)(rte_rdtsc() - u->stash_deadline) >= 0)) {
+		drop_queue_full(u, u->stash + u->stash_head, u->stash_n);
+		stash_clear(u);
 		return true;
 	}
 	return false;
 }
 
-/* Enqueue to guest RX queue 0; vhost copies, so every sent mbuf is freed
- * here. Returns how many were sent. */
-static inline uint16_t to_vm(struct relay_dir *d, int vid, struct rte_mbuf **pkts, uint16_t n,
-	uint64_t bytes)
+/* Frames longer than the unit lets through are dropped as too big;
+ * the others are compacted to the front. Returns how many remain. */
+static uint16_t drop_too_big(struct relay_unit *u, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t keep_flags)
 {
-	uint16_t sent = rte_vhost_enqueue_burst(vid, 0, pkts, n);
+	uint16_t ok = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		if (rte_pktmbuf_pkt_len(pkts[i]) <= u->max_frame || (pkts[i]->ol_flags & keep_flags))
+			pkts[ok++] = pkts[i];
+		else {
+			COUNT(u->c.pkts_dropped_too_big, 1);
+			rte_pktmbuf_free(pkts[i]);
+		}
+	}
+	return ok;
+}
+
+/* ---- VF -> VM ---- */
+
+/* vhost copies, so every sent mbuf is freed here; returns how many. */
+static inline uint16_t enqueue(struct relay_unit *u, int vid, uint16_t rxq, struct rte_mbuf **pkts,
+	uint16_t n, uint64_t bytes)
+{
+	uint16_t sent = rte_vhost_enqueue_burst(vid, 2 * rxq, pkts, n);
 	if (sent > 0) {
-		COUNT(d->c.bytes_tx, sent == n ? bytes : sum_bytes(pkts, sent));
-		COUNT(d->c.pkts_tx, sent);
+		COUNT(u->c.bytes_tx, sent == n ? bytes : sum_bytes(pkts, sent));
+		COUNT(u->c.pkts_tx, sent);
 		rte_pktmbuf_free_bulk(pkts, sent);
 	}
 	return sent;
 }
 
-unsigned fwd_vf_to_vm(struct relay_dir *d)
+/* The guest enabled or disabled RX queues: list the enabled ones. */
+static void rxq_rebuild(struct relay_unit *u, uint32_t mask)
+{
+	u->n_rxq = 0;
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
+		if (mask & (1u << q))
+			u->rxq[u->n_rxq++] = (uint8_t)q;
+	u->rxq_seen = mask;
+}
+
+/* Spread a burst over the guest's enabled RX queues by flow hash, one
+ * enqueue per queue; the order within a queue (so within a flow) is kept.
+ * Returns how many were sent; the unsent end up at pkts[sent .. n). */
+static uint16_t spread(struct relay_unit *u, int vid, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *sorted[RELAY_BURST], *unsent[RELAY_BURST];
+	uint8_t qi[RELAY_BURST];
+	uint16_t start[RELAY_MAX_QUEUES + 1] = {0};
+	uint16_t sent = 0, n_unsent = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		qi[i] = (uint8_t)(((uint64_t)flow_hash(pkts[i]) * u->n_rxq) >> 32);
+		start[qi[i] + 1]++;
+	}
+	for (unsigned q = 0; q < u->n_rxq; q++)
+		start[q + 1] += start[q];
+	uint16_t fill[RELAY_MAX_QUEUES];
+	memcpy(fill, start, sizeof(fill[0]) * u->n_rxq);
+	for (uint16_t i = 0; i < n; i++)
+		sorted[fill[qi[i]]++] = pkts[i];
+	for (unsigned q = 0; q < u->n_rxq; q++) {
+		uint16_t cnt = start[q + 1] - start[q];
+		if (cnt == 0)
+			continue;
+		struct rte_mbuf **grp = sorted + start[q];
+		uint16_t s = enqueue(u, vid, u->rxq[q], grp, cnt, sum_bytes(grp, cnt));
+		sent += s;
+		for (uint16_t k = s; k < cnt; k++)
+			unsent[n_unsent++] = grp[k];
+	}
+	rte_memcpy(pkts + sent, unsent, sizeof(unsent[0]) * n_unsent);
+	return sent;
+}
+
+/* Returns how many were sent; the unsent stay at pkts[sent .. n). */
+static inline uint16_t to_vm(struct relay_unit *u, int vid, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t bytes)
+{
+	if (likely(u->n_rxq == 1))
+		return enqueue(u, vid, u->rxq[0], pkts, n, bytes);
+	if (u->n_rxq == u->n_units) /* queue for queue: the VF spread the flows */
+		return enqueue(u, vid, u->rxq[u->queue], pkts, n, bytes);
+	return spread(u, vid, pkts, n);
+}
+
+unsigned fwd_vf_to_vm(struct relay_unit *u)
 {
 	struct rte_mbuf *pkts[RELAY_BURST];
-	int vid = atomic_load_explicit(&d->vid, memory_order_acquire);
-	int port = atomic_load_explicit(&d->vf_port, memory_order_relaxed);
+	int vid = atomic_load_explicit(&u->vid, memory_order_acquire);
+	int port = atomic_load_explicit(&u->vf_port, memory_order_relaxed);
+	uint32_t mask = atomic_load_explicit(&u->gq->rx_enabled, memory_order_relaxed);
+	if (unlikely(mask != u->rxq_seen))
+		rxq_rebuild(u, mask);
+	/* no guest, or a guest with every RX queue disabled: nobody takes them */
+	bool no_taker = vid < 0 || u->n_rxq == 0;
 
 	/* Packets the guest had no room for: retry them before taking more. */
-	if (unlikely(d->stash_n > 0)) {
-		struct rte_mbuf **st = d->stash + d->stash_head;
-		if (vid < 0) {
-			drop_not_connected(d, st, d->stash_n);
-			stash_clear(d);
+	if (unlikely(u->stash_n > 0)) {
+		struct rte_mbuf **st = u->stash + u->stash_head;
+		if (no_taker) {
+			drop_not_connected(u, st, u->stash_n);
+			stash_clear(u);
 		} else {
-			uint16_t sent = to_vm(d, vid, st, d->stash_n, sum_bytes(st, d->stash_n));
-			if (!stash_advance(d, sent))
+			uint16_t sent = to_vm(u, vid, st, u->stash_n, sum_bytes(st, u->stash_n));
+			if (!stash_advance(u, sent))
 				return sent;
 		}
 	}
 	if (unlikely(port < 0))
 		return 0;
-	uint16_t n = rte_eth_rx_burst(port, 0, pkts, RELAY_BURST);
+	uint16_t n = rte_eth_rx_burst(port, u->queue, pkts, RELAY_BURST);
 	if (n == 0)
 		return 0;
-	uint64_t bytes = sum_bytes(pkts, n);
-	COUNT(d->c.bytes_rx, bytes);
-	COUNT(d->c.pkts_rx, n);
-	if (unlikely(vid < 0)) {
-		drop_not_connected(d, pkts, n);
-		return n;
-	}
-	uint16_t sent = to_vm(d, vid, pkts, n, bytes);
-	if (unlikely(sent < n))
-		stash_fill(d, pkts + sent, n - sent);
-	return n;
-}
-
-/* Sent mbufs may be freed by the PMD at once: callers count their bytes
- * before the burst and subtract the unsent ones. */
-static inline uint16_t to_vf(struct relay_dir *d, int port, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint16_t sent = rte_eth_tx_burst(port, 0, pkts, n);
-	COUNT(d->c.pkts_tx, sent);
-	return sent;
-}
-
-unsigned fwd_vm_to_vf(struct relay_dir *d)
-{
-	struct rte_mbuf *pkts[RELAY_BURST];
-	int vid = atomic_load_explicit(&d->vid, memory_order_acquire);
-	int port = atomic_load_explicit(&d->vf_port, memory_order_acquire);
-
-	if (unlikely(d->stash_n > 0)) {
-		struct rte_mbuf **st = d->stash + d->stash_head;
-		if (port < 0) {
-			drop_not_connected(d, st, d->stash_n);
-			stash_clear(d);
-		} else {
-			uint64_t bytes = sum_bytes(st, d->stash_n);
-			uint16_t sent = to_vf(d, port, st, d->stash_n);
-			COUNT(d->c.bytes_tx, bytes - sum_bytes(st + sent, d->stash_n - sent));
-			if (!stash_advance(d, sent))
-				return sent;
-		}
-	}
-	if (unlikely(vid < 0))
-		return 0;
-	/* one guest TX ring per pass, round robin over the queue pairs */
-	uint16_t q = d->next_queue;
-	if (unlikely(d->n_queue_pairs > 1))
-		d->next_queue = (uint16_t)((q + 1) % d->n_queue_pairs);
-	uint16_t n = rte_vhost_dequeue_burst(vid, 2 * q + 1, d->pool, pkts, RELAY_BURST);
-	if (n == 0)
-		return 0;
-	uint64_t bytes = 0, ol = 0;
-	uint32_t l4_kinds = 0;
+	uint64_t bytes = 0;
+	uint32_t max_len = 0;
 	for (uint16_t i = 0; i < n; i++) {
-		bytes += rte_pktmbuf_pkt_len(pkts[i]);
-		ol |= pkts[i]->ol_flags;
-		l4_kinds |= offload_l4_kind(pkts[i]->ol_flags);
+		uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
+		bytes += len;
+		max_len = RTE_MAX(max_len, len);
 	}
-	COUNT(d->c.bytes_rx, bytes);
-	COUNT(d->c.pkts_rx, n);
-	if (unlikely(port < 0)) {
-		drop_not_connected(d, pkts, n);
+	COUNT(u->c.bytes_rx, bytes);
+	COUNT(u->c.pkts_rx, n);
+	if (unlikely(no_taker)) {
+		drop_not_connected(u, pkts, n);
 		return n;
 	}
 	uint16_t ok = n;
-	if (unlikely(offload_needs_help(ol, l4_kinds, d->tx_offload_capa))) {
-		ok = offload_prepare(d, pkts, n);
-		if (ok < n)
-			bytes = sum_bytes(pkts, ok);
+	if (unlikely(max_len > u->max_frame)) {
+		ok = drop_too_big(u, pkts, n, 0);
+		bytes = sum_bytes(pkts, ok);
 	}
-	uint16_t sent = to_vf(d, port, pkts, ok);
-	if (likely(sent == ok)) {
-		COUNT(d->c.bytes_tx, bytes);
-	} else {
-		uint64_t unsent_bytes = sum_bytes(pkts + sent, ok - sent);
-		COUNT(d->c.bytes_tx, bytes - unsent_bytes);
-		stash_fill(d, pkts + sent, ok - sent);
-	}
+	uint16_t sent = to_vm(u, vid, pkts, ok, bytes);
+	if (unlikely(sent < ok))
+		stash_fill(u, pkts + sent, ok - sent);
 	return n;
 }
 
-void fwd_flush_stash(struct relay_dir *d)
+/* ---- VM -> VF ---- */
+
+/* Sent mbufs may be freed by the PMD at once: callers count their bytes
+ * before the burst and subtract the unsent ones. */
+static inline uint16_t to_vf(struct relay_unit *u, int port, struct rte_mbuf **pkts, uint16_t n)
 {
-	drop_not_connected(d, d->stash + d->stash_head, d->stash_n);
-	stash_clear(d);
+	uint16_t sent = rte_eth_tx_burst(port, u->queue, pkts, n);
+	COUNT(u->c.pkts_tx, sent);
+	return sent;
 }
 
-void fwd_drain_vf(struct relay_dir *d, uint16_t port)
+/* Send pkts (all ready for the VF); the unsent wait in the (empty) stash. */
+static inline void send_or_stash(struct relay_unit *u, int port, struct rte_mbuf **pkts,
+	uint16_t n, uint64_t bytes)
+{
+	uint16_t sent = to_vf(u, port, pkts, n);
+	if (likely(sent == n)) {
+		COUNT(u->c.bytes_tx, bytes);
+	} else {
+		uint64_t unsent_bytes = sum_bytes(pkts + sent, n - sent);
+		COUNT(u->c.bytes_tx, bytes - unsent_bytes);
+		stash_fill(u, pkts + sent, n - sent);
+	}
+}
+
+/* Software TSO: segment the pending frames into the stash's room and
+ * send; what the VF does not take waits in the stash, frames not reached
+ * stay pending. Returns the frames taken from pending. */
+static unsigned send_pending(struct relay_unit *u, int port)
+{
+	struct rte_mbuf *out[RELAY_STASH];
+	uint16_t k = 0;
+	unsigned taken = 0;
+	while (u->pend_n > 0) {
+		struct rte_mbuf *m = u->pend[u->pend_head];
+		int segs = 1;
+		if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+			if (offload_gso_estimate(m) > (unsigned)(RELAY_STASH - k))
+				break; /* next pass, with the room the VF frees */
+			segs = offload_segment(u, m, out + k, RELAY_STASH - k);
+		} else {
+			out[k] = m;
+		}
+		u->pend_head++;
+		u->pend_n--;
+		taken++;
+		k += segs > 0 ? segs : 0;
+	}
+	if (u->pend_n == 0)
+		u->pend_head = 0;
+	if (k > 0)
+		send_or_stash(u, port, out, k, sum_bytes(out, k));
+	return taken;
+}
+
+unsigned fwd_vm_to_vf(struct relay_unit *u)
+{
+	struct rte_mbuf *pkts[RELAY_BURST];
+	int vid = atomic_load_explicit(&u->vid, memory_order_acquire);
+	int port = atomic_load_explicit(&u->vf_port, memory_order_acquire);
+
+	if (unlikely(u->stash_n > 0)) {
+		struct rte_mbuf **st = u->stash + u->stash_head;
+		if (port < 0) {
+			drop_not_connected(u, st, u->stash_n);
+			stash_clear(u);
+		} else {
+			uint64_t bytes = sum_bytes(st, u->stash_n);
+			uint16_t sent = to_vf(u, port, st, u->stash_n);
+			COUNT(u->c.bytes_tx, bytes - sum_bytes(st + sent, u->stash_n - sent));
+			if (!stash_advance(u, sent))
+				return sent;
+		}
+	}
+	if (unlikely(u->pend_n > 0)) {
+		if (port >= 0)
+			return send_pending(u, port);
+		drop_not_connected(u, u->pend + u->pend_head, u->pend_n);
+		u->pend_head = u->pend_n = 0;
+	}
+	if (unlikely(vid < 0))
+		return 0;
+	/* one guest TX ring per pass, round robin over this unit's share */
+	uint16_t q = (uint16_t)(u->queue + u->next_queue * u->n_units);
+	if (unlikely(u->guest_pairs > u->n_units)) {
+		u->next_queue++;
+		if (u->queue + u->next_queue * u->n_units >= u->guest_pairs)
+			u->next_queue = 0;
+	}
+	uint16_t n = rte_vhost_dequeue_burst(vid, 2 * q + 1, u->pool, pkts, RELAY_BURST);
+	if (n == 0)
+		return 0;
+	uint64_t bytes = 0, ol = 0;
+	uint32_t l4_kinds = 0, max_len = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
+		bytes += len;
+		max_len = RTE_MAX(max_len, len);
+		ol |= pkts[i]->ol_flags;
+		l4_kinds |= offload_l4_kind(pkts[i]->ol_flags);
+	}
+	COUNT(u->c.bytes_rx, bytes);
+	COUNT(u->c.pkts_rx, n);
+	if (unlikely(port < 0)) {
+		drop_not_connected(u, pkts, n);
+		return n;
+	}
+	uint16_t ok = n;
+	if (unlikely(max_len > u->max_frame || offload_needs_help(ol, l4_kinds, u->tx_offload_capa))) {
+		/* TSO frames are long by design; the VF or librte_gso cuts them */
+		ok = drop_too_big(u, pkts, n, RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG);
+		bool segment = false;
+		ok = offload_prepare(u, pkts, ok, &segment);
+		if (segment) {
+			rte_memcpy(u->pend, pkts, sizeof(pkts[0]) * ok);
+			u->pend_head = 0;
+			u->pend_n = ok;
+			send_pending(u, port);
+			return n;
+		}
+		if (ok < n)
+			bytes = sum_bytes(pkts, ok);
+	}
+	send_or_stash(u, port, pkts, ok, bytes);
+	return n;
+}
+
+void fwd_flush_stash(struct relay_unit *u)
+{
+	drop_not_connected(u, u->stash + u->stash_head, u->stash_n);
+	stash_clear(u);
+	drop_not_connected(u, u->pend + u->pend_head, u->pend_n);
+	u->pend_head = u->pend_n = 0;
+}
+
+void fwd_drain_vf(struct relay_unit *u, uint16_t port)
 {
 	struct rte_mbuf *pkts[RELAY_BURST];
 	uint16_t n;
 	/* bounded: a VF still receiving at line rate must not hold us here */
 	for (unsigned i = 0; i < RELAY_RX_DESC / RELAY_BURST * 2; i++) {
-		if ((n = rte_eth_rx_burst(port, 0, pkts, RELAY_BURST)) == 0)
+		if ((n = rte_eth_rx_burst(port, u->queue, pkts, RELAY_BURST)) == 0)
 			break;
-		COUNT(d->c.bytes_rx, sum_bytes(pkts, n));
-		COUNT(d->c.pkts_rx, n);
-		drop_not_connected(d, pkts, n);
+		COUNT(u->c.bytes_rx, sum_bytes(pkts, n));
+		COUNT(u->c.pkts_rx, n);
+		drop_not_connected(u, pkts, n);
 	}
 }

@@ -82,7 +82,7 @@ static void add_fd(int epfd, int fd, uint64_t tag)
 
 /* The fds that can end a sleep of dirs. Built again when the plan or the
  * epoch moved; closing the old epoll fd drops whatever went stale in it. */
-static int build_set(struct idle_wait *iw, struct relay_dir *const *dirs, unsigned n,
+static int build_set(struct idle_wait *iw, struct relay_unit *const *dirs, unsigned n,
 	uint64_t plan_gen, uint64_t epoch)
 {
 	if (iw->epfd >= 0)
@@ -92,10 +92,10 @@ static int build_set(struct idle_wait *iw, struct relay_dir *const *dirs, unsign
 		return -errno;
 	add_fd(iw->epfd, iw->wake_fd, TAG_WAKE);
 	for (unsigned i = 0; i < n; i++) {
-		const struct relay_dir *d = dirs[i];
+		const struct relay_unit *d = dirs[i];
 		if (d->kind == DIR_VM_TO_VF) {
 			int vid = atomic_load_explicit(&d->vid, memory_order_acquire);
-			for (uint16_t q = 0; vid >= 0 && q < d->n_queue_pairs; q++) {
+			for (uint16_t q = d->queue; vid >= 0 && q < d->guest_pairs; q += d->n_units) {
 				struct rte_vhost_vring vr;
 				if (rte_vhost_get_vhost_vring(vid, 2 * q + 1, &vr) == 0)
 					add_fd(iw->epfd, vr.kickfd, TAG_KICK);
@@ -103,7 +103,8 @@ static int build_set(struct idle_wait *iw, struct relay_dir *const *dirs, unsign
 		} else if (d->vf_rx_intr) {
 			int port = atomic_load_explicit(&d->vf_port, memory_order_acquire);
 			if (port >= 0)
-				add_fd(iw->epfd, rte_eth_dev_rx_intr_ctl_q_get_fd((uint16_t)port, 0),
+				add_fd(iw->epfd,
+					rte_eth_dev_rx_intr_ctl_q_get_fd((uint16_t)port, d->queue),
 					TAG_VF);
 		}
 	}
@@ -113,39 +114,42 @@ static int build_set(struct idle_wait *iw, struct relay_dir *const *dirs, unsign
 }
 
 /* Ask for (on) or stop (off) the notifications of one direction. */
-static void notify(const struct relay_dir *d, bool on)
+static void notify(const struct relay_unit *d, bool on)
 {
 	if (d->kind == DIR_VM_TO_VF) {
 		int vid = atomic_load_explicit(&d->vid, memory_order_acquire);
-		for (uint16_t q = 0; vid >= 0 && q < d->n_queue_pairs; q++)
+		for (uint16_t q = d->queue; vid >= 0 && q < d->guest_pairs; q += d->n_units)
 			rte_vhost_enable_guest_notification(vid, 2 * q + 1, on);
 	} else if (d->vf_rx_intr) {
 		int port = atomic_load_explicit(&d->vf_port, memory_order_acquire);
 		if (port < 0)
 			return;
 		if (on)
-			rte_eth_dev_rx_intr_enable((uint16_t)port, 0);
+			rte_eth_dev_rx_intr_enable((uint16_t)port, d->queue);
 		else
-			rte_eth_dev_rx_intr_disable((uint16_t)port, 0);
+			rte_eth_dev_rx_intr_disable((uint16_t)port, d->queue);
 	}
 }
 
-void idle_disarm_dir(const struct relay_dir *d)
+void idle_disarm_dir(const struct relay_unit *d)
 {
 	notify(d, false);
 }
 
-enum idle_decision idle_arm(struct idle_wait *iw, struct relay_dir *const *dirs, unsigned n,
+enum idle_decision idle_arm(struct idle_wait *iw, struct relay_unit *const *dirs, unsigned n,
 	uint64_t plan_gen, bool use_interrupts, unsigned *recheck_passes)
 {
 	bool timed = !use_interrupts;
-	/* a pass polls one guest TX queue of a direction (fwd.c): seeing them
+	/* a pass polls one guest TX queue of a unit (fwd.c): seeing them
 	 * all after arming takes as many passes as the most queues */
 	*recheck_passes = 1;
 	for (unsigned i = 0; i < n; i++) {
-		if (dirs[i]->kind == DIR_VM_TO_VF && dirs[i]->n_queue_pairs > *recheck_passes)
-			*recheck_passes = dirs[i]->n_queue_pairs;
-		if (dirs[i]->stash_n > 0)
+		const struct relay_unit *u = dirs[i];
+		unsigned rings = u->guest_pairs > u->queue ?
+			(u->guest_pairs - u->queue + u->n_units - 1) / u->n_units : 1;
+		if (u->kind == DIR_VM_TO_VF && rings > *recheck_passes)
+			*recheck_passes = rings;
+		if (u->stash_n > 0 || u->pend_n > 0)
 			return IDLE_STAY_AWAKE; /* a full peer: no notification covers it */
 		if (dirs[i]->kind == DIR_VF_TO_VM && !dirs[i]->vf_rx_intr)
 			timed = true;
@@ -171,7 +175,7 @@ enum idle_decision idle_arm(struct idle_wait *iw, struct relay_dir *const *dirs,
 	return timed ? IDLE_TIMED : IDLE_UNTIL_WOKEN;
 }
 
-void idle_disarm(struct relay_dir *const *dirs, unsigned n)
+void idle_disarm(struct relay_unit *const *dirs, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		notify(dirs[i], false);

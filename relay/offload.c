@@ -5,10 +5,13 @@
  * the offload gets the packet as is; otherwise the checksum is completed
  * here, the way the virtio spec defines it, which needs no header parsing
  * and covers IPv4 and IPv6 alike. */
+#include <errno.h>
+
 #include <rte_byteorder.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "relay_int.h"
 
@@ -66,8 +69,6 @@ static bool sw_checksum(struct rte_mbuf *m)
 	uint32_t start = m->l2_len + m->l3_len;
 	uint32_t field;
 
-	if (m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG))
-		return false; /* segmentation needs a VF with TSO */
 	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM)
 		field = start + 16;
 	else if (l4 == RTE_MBUF_F_TX_UDP_CKSUM)
@@ -86,20 +87,100 @@ static bool sw_checksum(struct rte_mbuf *m)
 
 _Static_assert(RTE_MBUF_F_TX_L4_MASK == 3ULL << OFFLOAD_L4_SHIFT, "L4 request field moved");
 
-uint16_t offload_prepare(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n)
+static inline void count(uint64_t *ctr, uint64_t n)
+{
+	__atomic_store_n(ctr, *ctr + n, __ATOMIC_RELAXED);
+}
+
+/* Whether librte_gso (22.11: TCP over IPv4) can cut m into the stash. */
+static bool can_segment(const struct rte_mbuf *m)
+{
+	return (m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4)) ==
+		(RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4) &&
+		m->tso_segsz > 0 && m->l2_len + m->l3_len + m->l4_len < rte_pktmbuf_data_len(m) &&
+		offload_gso_estimate(m) <= RELAY_STASH;
+}
+
+uint16_t offload_prepare(struct relay_unit *u, struct rte_mbuf **pkts, uint16_t n, bool *segment)
 {
 	uint16_t ok = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint64_t req = m->ol_flags & GUEST_REQUESTS;
-		if (likely(req == 0 || (offload_needed_capa(req) & ~d->tx_offload_capa) == 0) ||
-			sw_checksum(m)) {
+		if (likely(req == 0 || (offload_needed_capa(req) & ~u->tx_offload_capa) == 0)) {
 			pkts[ok++] = m;
-			continue;
+		} else if (req & RTE_MBUF_F_TX_TCP_SEG) {
+			/* a VF without TSO: segmented here, checksums with it */
+			if (!u->sw_gso || !can_segment(m))
+				goto invalid;
+			*segment = true;
+			pkts[ok++] = m;
+		} else if (!(req & RTE_MBUF_F_TX_UDP_SEG) && sw_checksum(m)) {
+			pkts[ok++] = m;
+		} else {
+			goto invalid;
 		}
-		__atomic_store_n(&d->c.pkts_dropped_invalid, d->c.pkts_dropped_invalid + 1,
-			__ATOMIC_RELAXED);
+		continue;
+invalid:
+		count(&u->c.pkts_dropped_invalid, 1);
 		rte_pktmbuf_free(m);
 	}
 	return ok;
+}
+
+unsigned offload_gso_estimate(const struct rte_mbuf *m)
+{
+	uint32_t hdr = m->l2_len + m->l3_len + m->l4_len;
+	if (m->tso_segsz == 0 || rte_pktmbuf_pkt_len(m) <= hdr)
+		return 1;
+	return (rte_pktmbuf_pkt_len(m) - hdr + m->tso_segsz - 1) / m->tso_segsz;
+}
+
+/* A TCP/IPv4 segment cut by librte_gso, whose checksums it left alone:
+ * the VF computes what it can, the rest is done here. */
+static void segment_checksums(const struct relay_unit *u, struct rte_mbuf *s, uint8_t l2,
+	uint16_t l3, uint8_t l4)
+{
+	s->l2_len = l2;
+	s->l3_len = l3;
+	s->l4_len = l4;
+	s->ol_flags = (s->ol_flags & ~(RTE_MBUF_F_TX_OFFLOAD_MASK)) | RTE_MBUF_F_TX_IPV4 |
+		RTE_MBUF_F_TX_TCP_CKSUM;
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(s, struct rte_ipv4_hdr *, l2);
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(s, struct rte_tcp_hdr *, l2 + l3);
+	ip->hdr_checksum = 0;
+	if (u->tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)
+		s->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+	else
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	/* the pseudo-header sum, with this segment's length */
+	th->cksum = rte_ipv4_phdr_cksum(ip, 0);
+	if (!(u->tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM))
+		sw_checksum(s);
+}
+
+int offload_segment(struct relay_unit *u, struct rte_mbuf *m, struct rte_mbuf **out,
+	uint16_t room)
+{
+	uint8_t l2 = (uint8_t)m->l2_len, l4 = (uint8_t)m->l4_len;
+	uint16_t l3 = (uint16_t)m->l3_len;
+	u->gso.gso_size = (uint16_t)(l2 + l3 + l4 + m->tso_segsz);
+	int n = rte_gso_segment(m, &u->gso, out, room);
+	if (n < 0) {
+		count(n == -ENOMEM ? &u->c.pkts_dropped_no_mbuf : &u->c.pkts_dropped_invalid, 1);
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	if (n == 0) { /* it fits one segment as it is */
+		m->ol_flags &= ~RTE_MBUF_F_TX_TCP_SEG;
+		out[0] = m;
+		n = 1;
+	} else {
+		rte_pktmbuf_free(m); /* the segments hold references to its data */
+		count(&u->c.pkts_segmented, 1);
+		count(&u->c.pkts_segments, (uint64_t)n);
+	}
+	for (int i = 0; i < n; i++)
+		segment_checksums(u, out[i], l2, l3, l4);
+	return n;
 }

@@ -37,14 +37,19 @@ unsigned relay_max(void)
 	return RTE_MAX_ETHPORTS;
 }
 
-static void init_dir(struct relay_dir *d, enum relay_dir_kind kind, unsigned id)
+static void init_unit(struct relay *r, struct relay_unit *u, enum relay_dir_kind kind,
+	uint16_t queue)
 {
-	memset(d, 0, sizeof(*d));
-	d->kind = kind;
-	d->relay_id = id;
-	d->cpu = -1;
-	atomic_init(&d->vid, -1);
-	atomic_init(&d->vf_port, -1);
+	memset(u, 0, sizeof(*u));
+	u->kind = kind;
+	u->queue = queue;
+	u->n_units = 1;
+	u->relay_id = r->id;
+	u->cpu = u->planned_cpu = -1;
+	u->gq = &r->gq;
+	u->max_frame = UINT32_MAX;
+	atomic_init(&u->vid, -1);
+	atomic_init(&u->vf_port, -1);
 }
 
 int relay_init(const struct relay_params *p)
@@ -54,9 +59,12 @@ int relay_init(const struct relay_params *p)
 		struct relay *r = &relays[i];
 		memset(r, 0, sizeof(*r));
 		r->id = i;
-		r->vid = r->pending_vid = -1;
-		init_dir(&r->vf_to_vm, DIR_VF_TO_VM, i);
-		init_dir(&r->vm_to_vf, DIR_VM_TO_VF, i);
+		r->vid = r->pending_vid = r->queues_vid = -1;
+		atomic_init(&r->gq.rx_enabled, 0);
+		for (uint16_t q = 0; q < RELAY_MAX_QUEUES; q++) {
+			init_unit(r, &r->vf_to_vm[q], DIR_VF_TO_VM, q);
+			init_unit(r, &r->vm_to_vf[q], DIR_VM_TO_VF, q);
+		}
 		pin_vf_to_vm[i] = p->pin_vf_to_vm ? p->pin_vf_to_vm[i] : -1;
 		pin_vm_to_vf[i] = p->pin_vm_to_vf ? p->pin_vm_to_vf[i] : -1;
 	}
@@ -92,13 +100,54 @@ static int fault(struct relay_fault *f, const char *step, int ret)
 	return ret;
 }
 
+/* VF queue pairs the relay wants: one per guest queue pair (or as many as
+ * the VF has while no VM is there), within the VF's, the option's and
+ * the pool's limits. */
+static uint16_t wanted_queues(const struct relay *r)
+{
+	unsigned n = r->guest_pairs > 0 ? r->guest_pairs : RELAY_MAX_QUEUES;
+	if (r->vf_max_queues > 0)
+		n = RTE_MIN(n, r->vf_max_queues);
+	if (relay_cfg.vf_queues > 0)
+		n = RTE_MIN(n, relay_cfg.vf_queues);
+	return (uint16_t)RTE_MAX(n, 1u);
+}
+
+static void unpublish_units(struct relay *r, enum relay_dir_kind kind);
+
+static void set_pool(struct relay *r, struct rte_mempool *mp, uint16_t queues)
+{
+	r->pool = mp;
+	r->pool_queues = mp != NULL ? queues : 0;
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
+		r->vm_to_vf[q].pool = mp;
+}
+
 static int ensure_pool(struct relay *r, int socket)
 {
 	if (r->pool == NULL) {
-		r->pool = pool_get(r->id, socket);
-		r->vm_to_vf.pool = r->pool;
+		/* sized for the queues known now: the VM's, or one while only
+		 * the VF is there; start_forwarding grows it when needed */
+		uint16_t queues = r->guest_pairs > 0 ? wanted_queues(r) : 1;
+		set_pool(r, pool_get(r->id, socket, queues), queues);
 	}
 	return r->pool != NULL ? 0 : -ENOMEM;
+}
+
+/* Before the stopped VF takes more queues than the pool is sized for:
+ * a bigger pool replaces it. VM->VF units (which dequeue into the pool)
+ * are off their workers meanwhile; the VF's reconfiguration gives the old
+ * pool's mbufs back and the caller frees it then. Returns the old pool,
+ * or NULL when none could be made (the relay keeps its queue count). */
+static struct rte_mempool *grow_pool(struct relay *r, uint16_t queues)
+{
+	struct rte_mempool *mp = pool_get(r->id, r->pool->socket_id, queues);
+	if (mp == NULL)
+		return NULL;
+	unpublish_units(r, DIR_VM_TO_VF);
+	struct rte_mempool *old = r->pool;
+	set_pool(r, mp, queues);
+	return old;
 }
 
 static void release_pool_if_unused(struct relay *r)
@@ -106,45 +155,161 @@ static void release_pool_if_unused(struct relay *r)
 	if (r->dpdk_state != DPDK_UNINIT || r->virtio_state != VIRTIO_UNINIT)
 		return;
 	pool_put(r->pool);
-	r->pool = NULL;
-	r->vm_to_vf.pool = NULL;
+	set_pool(r, NULL, 0);
 }
 
 static void set_vf_port(struct relay *r, int port)
 {
-	atomic_store_explicit(&r->vf_to_vm.vf_port, port, memory_order_release);
-	atomic_store_explicit(&r->vm_to_vf.vf_port, port, memory_order_release);
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++) {
+		atomic_store_explicit(&r->vf_to_vm[q].vf_port, port, memory_order_release);
+		atomic_store_explicit(&r->vm_to_vf[q].vf_port, port, memory_order_release);
+	}
 	worker_fds_changed();
 }
 
-/* ADDED + VM READY -> READY: start the port and let both directions use it. */
-static void start_forwarding(struct relay *r)
+static struct relay_unit *units_of(struct relay *r, enum relay_dir_kind kind)
 {
-	if (vf_start(r->port_id, &r->vf_to_vm.vf_rx_intr, NULL) < 0) {
-		LOG(WARNING, "relay %u: vf did not start; stays DPDK_ADDED", r->id);
-		return;
-	}
-	set_vf_port(r, r->port_id);
-	int cpu = worker_publish(&r->vf_to_vm, pin_vf_to_vm[r->id], vf_socket(r->port_id));
-	if (cpu < 0) {
-		LOG(ERR, "relay %u: no worker for vf_to_vm", r->id);
-		set_vf_port(r, -1);
-		worker_synchronize();
-		vf_stop(r->port_id);
-		return;
-	}
-	r->dpdk_state = DPDK_READY;
-	LOG(INFO, "relay %u: forwarding (vf_to_vm on cpu %d, vm_to_vf on cpu %d)", r->id, cpu,
-		r->vm_to_vf.cpu);
+	return kind == DIR_VF_TO_VM ? r->vf_to_vm : r->vm_to_vf;
 }
 
-/* READY -> ADDED: withdraw the port from both directions, then stop it. */
+static int *pin_of(const struct relay *r, enum relay_dir_kind kind)
+{
+	return kind == DIR_VF_TO_VM ? &pin_vf_to_vm[r->id] : &pin_vm_to_vf[r->id];
+}
+
+/* Longest frame a VF of this MTU carries: one VLAN tag allowed. */
+static uint32_t frame_of_mtu(unsigned mtu)
+{
+	return mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+}
+
+/* Take every unit of a direction off its worker; their stashes are
+ * flushed (counted as not connected). On return no worker sees them. */
+static void unpublish_units(struct relay *r, enum relay_dir_kind kind)
+{
+	struct relay_unit *u = units_of(r, kind);
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
+		if (u[q].cpu >= 0) {
+			worker_unpublish(&u[q]);
+			fwd_flush_stash(&u[q]);
+		}
+}
+
+/* Put units 0 .. n-1 of a direction on workers: the pinned CPU, or each
+ * on the least loaded worker, so a relay's units spread over them. */
+static int publish_units(struct relay *r, enum relay_dir_kind kind, uint16_t n, int numa)
+{
+	struct relay_unit *u = units_of(r, kind);
+	for (uint16_t q = 0; q < n; q++) {
+		u[q].n_units = n;
+		u[q].guest_pairs = r->guest_pairs > 0 ? r->guest_pairs : 1;
+		u[q].next_queue = 0;
+		if (kind == DIR_VF_TO_VM) {
+			u[q].max_frame = RTE_MIN(frame_of_mtu(r->vf_mtu), r->guest_max_frame);
+		} else {
+			u[q].max_frame = r->dpdk_state != DPDK_UNINIT ? frame_of_mtu(r->vf_mtu) :
+									  UINT32_MAX;
+			u[q].tx_offload_capa = r->vf_tx_capa;
+			u[q].sw_gso = relay_cfg.enable_tso &&
+				!(r->vf_tx_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) && r->gso_ready;
+			u[q].gso.direct_pool = r->gso_direct;
+			u[q].gso.indirect_pool = r->gso_indirect;
+			u[q].gso.gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO;
+			u[q].gso.flag = 0; /* IP ids count up, as the guest's own would */
+		}
+		int cpu = worker_publish(&u[q], *pin_of(r, kind), numa);
+		if (cpu < 0) {
+			LOG(ERR, "relay %u: no worker for %s queue %u", r->id,
+				kind == DIR_VF_TO_VM ? "vf_to_vm" : "vm_to_vf", q);
+			unpublish_units(r, kind);
+			return cpu;
+		}
+	}
+	return 0;
+}
+
+static int vm_numa(const struct relay *r)
+{
+	return r->vid >= 0 ? rte_vhost_get_numa_node(r->vid) : -1;
+}
+
+/* VM->VF units follow the VF's queue count; without a VF, one unit per
+ * guest queue pair drops (as not connected) what the guest sends. */
+static int republish_vm_to_vf(struct relay *r)
+{
+	uint16_t n = r->dpdk_state == DPDK_READY ? r->vf_queues :
+						   (uint16_t)RTE_MAX(r->guest_pairs, (uint16_t)1);
+	unpublish_units(r, DIR_VM_TO_VF);
+	return publish_units(r, DIR_VM_TO_VF, n, vm_numa(r));
+}
+
+/* The software TSO pools, made the first time a VF without TSO meets
+ * --enable-tso. */
+static void prepare_gso(struct relay *r)
+{
+	r->gso_ready = false;
+	if (!relay_cfg.enable_tso || (r->vf_tx_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO))
+		return;
+	if (pool_gso_get(&r->gso_direct, &r->gso_indirect) == 0)
+		r->gso_ready = true;
+	else
+		LOG(ERR, "relay %u: no software TSO: guest TSO frames will be dropped", r->id);
+}
+
+/* ADDED + VM READY -> READY: give the VF as many queues as the guest's
+ * pairs (within limits), start it and let the units use it. */
+static int start_forwarding(struct relay *r, struct relay_fault *f)
+{
+	uint16_t want = wanted_queues(r);
+	struct rte_mempool *old_pool = NULL;
+	if (want > r->pool_queues && (old_pool = grow_pool(r, want)) == NULL) {
+		LOG(WARNING, "relay %u: no memory for %u queues; %u", r->id, want, r->pool_queues);
+		want = r->pool_queues;
+	}
+	if (want != r->vf_queues || old_pool != NULL) {
+		struct vf_setup vs = {.queues = want};
+		int ret = vf_configure(r->port_id, r->pool, &vs, f);
+		pool_put(old_pool); /* its mbufs are back from the VF's rings */
+		if (ret < 0) {
+			LOG(ERR, "relay %u: vf does not take %u queues; stays DPDK_ADDED", r->id,
+				want);
+			return -EIO;
+		}
+		r->vf_queues = vs.queues;
+		r->vf_mtu = vs.mtu;
+		r->vf_tx_capa = vs.tx_capa;
+	}
+	bool rx_intr = false;
+	if (vf_start(r->port_id, &rx_intr, f) < 0) {
+		LOG(WARNING, "relay %u: vf did not start; stays DPDK_ADDED", r->id);
+		return -EIO;
+	}
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
+		r->vf_to_vm[q].vf_rx_intr = rx_intr;
+	prepare_gso(r);
+	set_vf_port(r, r->port_id);
+	r->dpdk_state = DPDK_READY;
+	if (publish_units(r, DIR_VF_TO_VM, r->vf_queues, vf_socket(r->port_id)) < 0 ||
+		republish_vm_to_vf(r) < 0) {
+		unpublish_units(r, DIR_VF_TO_VM);
+		r->dpdk_state = DPDK_ADDED;
+		set_vf_port(r, -1);
+		republish_vm_to_vf(r);
+		vf_stop(r->port_id);
+		return fault(f, "no worker", -EIO);
+	}
+	LOG(INFO, "relay %u: forwarding, %u queue pairs (vf_to_vm queue 0 on cpu %d, vm_to_vf "
+		"queue 0 on cpu %d)", r->id, r->vf_queues, r->vf_to_vm[0].cpu, r->vm_to_vf[0].cpu);
+	return 0;
+}
+
+/* READY -> ADDED: withdraw the port from every unit, then stop it. */
 static void stop_forwarding(struct relay *r)
 {
 	set_vf_port(r, -1);
-	worker_unpublish(&r->vf_to_vm); /* also the grace period for vm_to_vf */
-	fwd_flush_stash(&r->vf_to_vm);
-	fwd_drain_vf(&r->vf_to_vm, r->port_id);
+	unpublish_units(r, DIR_VF_TO_VM); /* also the grace period for vm_to_vf */
+	for (uint16_t q = 0; q < r->vf_queues; q++)
+		fwd_drain_vf(&r->vf_to_vm[q], r->port_id);
 	vf_stop(r->port_id);
 	r->dpdk_state = DPDK_ADDED;
 }
@@ -152,25 +317,39 @@ static void stop_forwarding(struct relay *r)
 /* The common tail of attaching a VF or a bond already probed as port. */
 static int attach_port(struct relay *r, uint16_t port, const char *name, struct relay_fault *f)
 {
+	r->vf_max_queues = vf_max_queues(port);
 	if (ensure_pool(r, vf_socket(port)) < 0) {
 		vf_remove_any(port);
 		return fault(f, "rte_pktmbuf_pool_create", -ENOMEM);
 	}
-	uint64_t capa;
-	int ret = vf_configure(port, r->pool, &capa, f);
+	struct vf_setup vs = {.queues = wanted_queues(r)};
+	int ret = vf_configure(port, r->pool, &vs, f);
 	if (ret < 0 || (r->vf_name = strdup(name)) == NULL) {
 		vf_remove_any(port);
+		r->vf_max_queues = 0;
 		release_pool_if_unused(r);
 		return ret < 0 ? -EIO : fault(f, "strdup", -ENOMEM);
 	}
 	r->port_id = port;
-	r->vm_to_vf.tx_offload_capa = capa; /* published by the vf_port store */
+	r->vf_queues = vs.queues;
+	r->vf_mtu = vs.mtu;
+	r->vf_tx_capa = vs.tx_capa;
 	r->dpdk_state = DPDK_ADDED;
-	r->vf_to_vm.planned_cpu = worker_choose(pin_vf_to_vm[r->id], vf_socket(port));
-	LOG(INFO, "relay %u: vf %s attached as port %u (tx offloads 0x%" PRIx64 ")", r->id, name,
-		port, capa);
+	r->vf_to_vm[0].planned_cpu = worker_choose(pin_vf_to_vm[r->id], vf_socket(port));
+	LOG(INFO, "relay %u: vf %s attached as port %u (%u of %u queues, mtu %u, tx offloads "
+		"0x%" PRIx64 ")", r->id, name, port, vs.queues, vs.max_queues, vs.mtu, vs.tx_capa);
+	if (r->virtio_state == VIRTIO_READY && start_forwarding(r, f) < 0) {
+		/* the ADD fails as a whole: the VF goes again */
+		vf_remove_any(port);
+		free(r->vf_name);
+		r->vf_name = NULL;
+		r->dpdk_state = DPDK_UNINIT;
+		r->vf_queues = r->vf_max_queues = 0;
+		r->vf_tx_capa = 0;
+		return -EIO;
+	}
 	if (r->virtio_state == VIRTIO_READY)
-		start_forwarding(r);
+		LOG(INFO, "relay %u: vf %s forwarding", r->id, name);
 	return 0;
 }
 
@@ -227,10 +406,27 @@ int relay_detach_vf(unsigned id, const char *devargs, bool conditional, struct r
 	LOG(INFO, "relay %u: vf %s detached", id, r->vf_name);
 	free(r->vf_name);
 	r->vf_name = NULL;
-	r->vm_to_vf.tx_offload_capa = 0;
+	r->vf_tx_capa = 0;
+	r->vf_queues = r->vf_max_queues = 0;
 	r->dpdk_state = DPDK_UNINIT;
+	if (r->virtio_state == VIRTIO_READY)
+		republish_vm_to_vf(r); /* one unit per guest queue, dropping */
 	release_pool_if_unused(r);
 	return 0;
+}
+
+/* Longest frame the guest's receive buffers hold: any with mergeable
+ * buffers or big-packet guests (GUEST_TSO/UFO make Linux post 64 KB
+ * buffers), else what a small-buffer guest posts (Linux: 1518 bytes). */
+static uint32_t guest_max_frame(int vid)
+{
+	uint64_t f = 0;
+	if (rte_vhost_get_negotiated_features(vid, &f) < 0)
+		return UINT32_MAX;
+	if (f & ((1ULL << VIRTIO_NET_F_MRG_RXBUF) | (1ULL << VIRTIO_NET_F_GUEST_TSO4) |
+		(1ULL << VIRTIO_NET_F_GUEST_TSO6) | (1ULL << VIRTIO_NET_F_GUEST_UFO)))
+		return UINT32_MAX;
+	return RTE_ETHER_MAX_LEN - RTE_ETHER_CRC_LEN + RTE_VLAN_HLEN;
 }
 
 static void vm_up(struct relay *r, uint64_t seq)
@@ -238,18 +434,24 @@ static void vm_up(struct relay *r, uint64_t seq)
 	if (r->virtio_state == VIRTIO_READY || !vm_take_vid(r, seq))
 		return; /* already gone again: a later event follows */
 	int numa = rte_vhost_get_numa_node(r->vid);
+	unsigned pairs = rte_vhost_get_vring_num(r->vid) / 2;
+	r->guest_pairs = (uint16_t)RTE_MIN(RTE_MAX(pairs, 1u), (unsigned)RELAY_MAX_QUEUES);
+	r->guest_max_frame = guest_max_frame(r->vid);
 	if (ensure_pool(r, numa) < 0) {
 		LOG(ERR, "relay %u: no pool for the vm; not forwarding", r->id);
 		return;
 	}
-	int cpu = worker_publish(&r->vm_to_vf, pin_vm_to_vf[r->id], numa);
-	if (cpu < 0) {
-		LOG(ERR, "relay %u: no worker for vm_to_vf", r->id);
-		return;
-	}
 	r->virtio_state = VIRTIO_READY;
-	if (r->dpdk_state == DPDK_ADDED)
-		start_forwarding(r);
+	if (r->dpdk_state == DPDK_ADDED) {
+		if (start_forwarding(r, NULL) < 0 && republish_vm_to_vf(r) < 0)
+			goto no_worker;
+	} else if (republish_vm_to_vf(r) < 0) {
+		goto no_worker;
+	}
+	return;
+no_worker:
+	LOG(ERR, "relay %u: no worker for vm_to_vf", r->id);
+	r->virtio_state = VIRTIO_UNINIT;
 }
 
 static void vm_down(struct relay *r)
@@ -258,11 +460,31 @@ static void vm_down(struct relay *r)
 		return;
 	if (r->dpdk_state == DPDK_READY)
 		stop_forwarding(r);
-	worker_unpublish(&r->vm_to_vf);
-	fwd_flush_stash(&r->vm_to_vf);
+	unpublish_units(r, DIR_VM_TO_VF);
 	r->vid = -1;
+	r->guest_pairs = 0;
 	r->virtio_state = VIRTIO_UNINIT;
 	release_pool_if_unused(r);
+}
+
+/* The guest's queue count changed after it connected (its rings came
+ * one by one): give the relay as many units and VF queues again. */
+static void vm_queues(struct relay *r, uint64_t seq)
+{
+	if (r->virtio_state != VIRTIO_READY || r->vid < 0 || seq != r->conn_seq_seen)
+		return;
+	unsigned rings = rte_vhost_get_vring_num(r->vid);
+	uint16_t pairs = (uint16_t)RTE_MIN(RTE_MAX(rings / 2, 1u), (unsigned)RELAY_MAX_QUEUES);
+	if (pairs == r->guest_pairs)
+		return;
+	LOG(INFO, "relay %u: guest now has %u queue pairs (was %u)", r->id, pairs, r->guest_pairs);
+	r->guest_pairs = pairs;
+	if (r->dpdk_state == DPDK_READY) {
+		stop_forwarding(r);
+		if (start_forwarding(r, NULL) == 0)
+			return;
+	}
+	republish_vm_to_vf(r);
 }
 
 void relay_process_events(void)
@@ -277,6 +499,8 @@ void relay_process_events(void)
 		struct relay *r = &relays[ev.relay_id];
 		if (ev.type == EV_VM_NEW)
 			vm_up(r, ev.seq);
+		else if (ev.type == EV_VM_QUEUES)
+			vm_queues(r, ev.seq);
 		else
 			vm_down(r);
 	}
@@ -331,17 +555,23 @@ int relay_remove_socket(unsigned id, struct relay_fault *f)
 	return ret < 0 ? fault(f, "rte_vhost_driver_unregister", -EIO) : 0;
 }
 
-static int move_dir(struct relay_dir *d, int cpu, int *pin)
+/* Move every placed unit of a direction to cpu (< 0: leave them). */
+static int move_units(struct relay *r, enum relay_dir_kind kind, int cpu)
 {
 	if (cpu < 0)
 		return 0;
-	*pin = cpu; /* also where it goes when it next becomes active */
-	if (d->cpu < 0 || d->cpu == cpu)
-		return 0;
-	/* the stash and counters travel with the direction; meanwhile the VF
-	 * RX ring or the guest TX ring holds what arrives */
-	worker_unpublish(d);
-	return worker_publish(d, cpu, -1) < 0 ? -EIO : 0;
+	*pin_of(r, kind) = cpu; /* also where they go when next placed */
+	struct relay_unit *u = units_of(r, kind);
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++) {
+		if (u[q].cpu < 0 || u[q].cpu == cpu)
+			continue;
+		/* the stash and counters travel with the unit; meanwhile the VF
+		 * RX ring or the guest TX ring holds what arrives */
+		worker_unpublish(&u[q]);
+		if (worker_publish(&u[q], cpu, -1) < 0)
+			return -EIO;
+	}
+	return 0;
 }
 
 int relay_move(unsigned id, int vf_to_vm_cpu, int vm_to_vf_cpu)
@@ -351,11 +581,12 @@ int relay_move(unsigned id, int vf_to_vm_cpu, int vm_to_vf_cpu)
 		return -EINVAL;
 	struct relay *r = &relays[id];
 	if (vf_to_vm_cpu >= 0)
-		r->vf_to_vm.planned_cpu = vf_to_vm_cpu;
-	int ret = move_dir(&r->vf_to_vm, vf_to_vm_cpu, &pin_vf_to_vm[id]);
-	int ret2 = move_dir(&r->vm_to_vf, vm_to_vf_cpu, &pin_vm_to_vf[id]);
+		r->vf_to_vm[0].planned_cpu = vf_to_vm_cpu;
+	int ret = move_units(r, DIR_VF_TO_VM, vf_to_vm_cpu);
+	int ret2 = move_units(r, DIR_VM_TO_VF, vm_to_vf_cpu);
 	if (ret == 0 && ret2 == 0)
-		LOG(INFO, "relay %u: moved to cpus %d,%d", id, r->vf_to_vm.cpu, r->vm_to_vf.cpu);
+		LOG(INFO, "relay %u: moved to cpus %d,%d", id, r->vf_to_vm[0].cpu,
+			r->vm_to_vf[0].cpu);
 	return ret < 0 ? ret : ret2;
 }
 
@@ -370,12 +601,27 @@ int relay_worker_load(unsigned cpu, struct relay_worker_stats *s)
 	return worker_load(cpu, s);
 }
 
-static void load_counters(struct relay_counters *dst, const struct relay_counters *src)
+/* Add a unit's counters, read while its worker may write them. */
+static void add_counters(struct relay_counters *dst, const struct relay_counters *src)
 {
 	const uint64_t *s = (const uint64_t *)src;
 	uint64_t *d = (uint64_t *)dst;
 	for (size_t i = 0; i < sizeof(*src) / sizeof(uint64_t); i++)
-		d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+		d[i] += __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+}
+
+static void units_info(const struct relay_unit *u, struct relay_counters *sum,
+	struct relay_queue_info *qi, unsigned *n)
+{
+	*n = 0;
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++) {
+		add_counters(sum, &u[q].c);
+		if (u[q].cpu >= 0) {
+			qi[q].cpu = u[q].cpu;
+			qi[q].pkts_rx = __atomic_load_n(&u[q].c.pkts_rx, __ATOMIC_RELAXED);
+			*n = q + 1;
+		}
+	}
 }
 
 int relay_get_info(unsigned id, struct relay_info *info)
@@ -388,15 +634,21 @@ int relay_get_info(unsigned id, struct relay_info *info)
 	info->dpdk_state = r->dpdk_state;
 	info->virtio_state = r->virtio_state;
 	info->active = r->dpdk_state == DPDK_READY && r->virtio_state == VIRTIO_READY;
-	info->vf_to_vm_cpu = r->vf_to_vm.cpu >= 0 ? r->vf_to_vm.cpu :
-		r->dpdk_state != DPDK_UNINIT ? r->vf_to_vm.planned_cpu : -1;
-	info->vm_to_vf_cpu = r->vm_to_vf.cpu;
+	info->vf_to_vm_cpu = r->vf_to_vm[0].cpu >= 0 ? r->vf_to_vm[0].cpu :
+		r->dpdk_state != DPDK_UNINIT ? r->vf_to_vm[0].planned_cpu : -1;
+	info->vm_to_vf_cpu = r->vm_to_vf[0].cpu;
 	info->vf_name = r->vf_name;
 	info->socket_path = r->socket_path;
 	info->socket_id = r->pool != NULL && r->pool->socket_id >= 0 ? (uint32_t)r->pool->socket_id :
 									   UINT32_MAX;
-	load_counters(&info->vf_to_vm, &r->vf_to_vm.c);
-	load_counters(&info->vm_to_vf, &r->vm_to_vf.c);
+	units_info(r->vf_to_vm, &info->vf_to_vm, info->vf_to_vm_q, &info->n_vf_to_vm_queues);
+	units_info(r->vm_to_vf, &info->vm_to_vf, info->vm_to_vf_q, &info->n_vm_to_vf_queues);
+	info->vf_queues = r->dpdk_state != DPDK_UNINIT ? r->vf_queues : 0;
+	info->guest_queue_pairs = r->virtio_state == VIRTIO_READY ? r->guest_pairs : 0;
+	info->guest_rxq_enabled = atomic_load_explicit(&r->gq.rx_enabled, memory_order_relaxed);
+	pthread_mutex_lock(&relay_registry_lock);
+	info->guest_txq_enabled = r->guest_txq_enabled;
+	pthread_mutex_unlock(&relay_registry_lock);
 	return 0;
 }
 
@@ -414,6 +666,7 @@ void relay_fini(void)
 		relay_detach_vf(i, NULL, true, NULL);
 	}
 	worker_fini();
+	pool_gso_fini();
 	unsigned in_use, cap;
 	pool_usage(&in_use, &cap);
 	if (in_use > 0)

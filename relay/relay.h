@@ -26,14 +26,29 @@ enum relay_virtio_state {
 const char *relay_dpdk_state_str(enum relay_dpdk_state s);
 const char *relay_virtio_state_str(enum relay_virtio_state s);
 
-/* Counters of one direction; one writer at a time (its worker, or the
- * control thread while the direction is not published). */
+/* Queue pairs a relay can have (guest queue pairs, VF queues). */
+#define RELAY_MAX_QUEUES 32
+
+/* Counters of one queue unit, or summed over a direction's units; one
+ * writer at a time (its worker, or the control thread while the unit is
+ * not published). */
 struct relay_counters {
 	uint64_t pkts_rx, bytes_rx;
 	uint64_t pkts_tx, bytes_tx;
 	uint64_t pkts_dropped_queue_full, bytes_dropped_queue_full;
 	uint64_t pkts_dropped_not_connected, bytes_dropped_not_connected;
 	uint64_t pkts_dropped_invalid; /* offload request we cannot honour */
+	uint64_t pkts_dropped_too_big; /* frame over the relay's MTU */
+	uint64_t pkts_dropped_no_mbuf; /* software segmentation ran out of mbufs */
+	/* VM->VF: TSO frames cut in software, and the segments they became;
+	 * pkts_rx - pkts_segmented + pkts_segments = pkts_tx + drops */
+	uint64_t pkts_segmented, pkts_segments;
+};
+
+/* One queue unit of a direction: who polls it and what it moved. */
+struct relay_queue_info {
+	int cpu; /* worker lcore, -1: not placed */
+	uint64_t pkts_rx;
 };
 
 struct relay_info {
@@ -46,7 +61,14 @@ struct relay_info {
 	const char *vf_name;     /* devargs as given, NULL if none */
 	const char *socket_path; /* NULL if none */
 	uint32_t socket_id;      /* mempool NUMA node, UINT32_MAX if none */
-	struct relay_counters vf_to_vm, vm_to_vf;
+	struct relay_counters vf_to_vm, vm_to_vf; /* sums over the units */
+	/* per queue unit: VF RX queue q (vf_to_vm), VF TX queue q (vm_to_vf) */
+	unsigned n_vf_to_vm_queues, n_vm_to_vf_queues; /* units placed now */
+	struct relay_queue_info vf_to_vm_q[RELAY_MAX_QUEUES], vm_to_vf_q[RELAY_MAX_QUEUES];
+	unsigned vf_queues; /* VF queue pairs configured, 0 if no VF */
+	unsigned guest_queue_pairs; /* negotiated by the VM, 0 if none */
+	uint32_t guest_rxq_enabled; /* bit q: guest RX queue q enabled */
+	uint32_t guest_txq_enabled;
 };
 
 struct relay_params {
@@ -56,6 +78,7 @@ struct relay_params {
 	const int *pin_vm_to_vf;
 	bool vhost_client;
 	bool enable_jumbo, enable_mrgbuf, enable_tso;
+	unsigned vf_queues; /* most VF queue pairs per relay; 0: as many as guest and VF have */
 	uid_t socket_uid; /* (uid_t)-1: keep */
 	gid_t socket_gid;
 	unsigned idle_sleep_max_us;
@@ -88,7 +111,8 @@ int relay_attach_bond(unsigned id, const char *name, unsigned mode, const char *
  * -ENOENT: no VF (and not conditional); -EXDEV: relay holds another device. */
 int relay_detach_vf(unsigned id, const char *devargs, bool conditional, struct relay_fault *f);
 
-/* Move the relay's directions to other workers (cpu < 0: leave it). A
+/* Move the relay's directions (every queue unit of each) to other workers
+ * (cpu < 0: leave it). A
  * direction that is not active only records the choice for when it is.
  * -EINVAL: bad relay or a CPU that is not a worker. No packet is lost: the
  * direction's stash moves with it and the VF/guest rings hold the rest. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The VF half: hotplug by PCI address or devargs, configure one RX and one
- * TX queue on the relay's pool, start/stop, remove. */
+/* The VF half: hotplug by PCI address or devargs, configure its queue
+ * pairs on the relay's pool, start/stop, remove. */
 #include <string.h>
 
 #include <rte_bus.h>
@@ -68,25 +68,39 @@ int vf_probe(const char *devargs, uint16_t *port, struct relay_fault *f)
 	return 0;
 }
 
-int vf_configure(uint16_t port, struct rte_mempool *mp, uint64_t *tx_capa, struct relay_fault *f)
+int vf_configure(uint16_t port, struct rte_mempool *mp, struct vf_setup *vs, struct relay_fault *f)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
-	uint16_t nb_rx = RELAY_RX_DESC, nb_tx = RELAY_TX_DESC;
 	int ret;
 
 	if ((ret = rte_eth_dev_info_get(port, &info)) < 0)
 		return fault(f, "rte_eth_dev_info_get", ret);
+	vs->max_queues = RTE_MIN(RTE_MIN(info.max_rx_queues, info.max_tx_queues),
+		(uint16_t)RELAY_MAX_QUEUES);
+	if (vs->max_queues == 0)
+		vs->max_queues = 1;
+	uint16_t nq = RTE_MAX(RTE_MIN(vs->queues, vs->max_queues), 1);
 	memset(&conf, 0, sizeof(conf));
 	conf.rxmode.offloads = info.rx_offload_capa &
 		(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM |
 			RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
+	if (nq > 1) {
+		/* the VF spreads flows over its queues; with RSS_HASH it also
+		 * hands us the hash that picks the guest queue (flow_hash.c) */
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_SCTP);
+		if (conf.rx_adv_conf.rss_conf.rss_hf == 0)
+			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+		conf.rxmode.offloads |= info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH;
+	}
 	uint64_t want_tx = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
 		RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if (relay_cfg.enable_tso)
 		want_tx |= RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_UDP_TSO;
 	conf.txmode.offloads = info.tx_offload_capa & want_tx;
-	*tx_capa = conf.txmode.offloads;
+	vs->tx_capa = conf.txmode.offloads;
 	/* RX interrupts let an idle worker sleep (idle.c), asked for only when
 	 * workers may sleep: a PMD may take another RX path or hold interrupt
 	 * vectors for them. A PMD without them ignores the request, one that
@@ -95,60 +109,76 @@ int vf_configure(uint16_t port, struct rte_mempool *mp, uint64_t *tx_capa, struc
 	char name[RTE_ETH_NAME_MAX_LEN];
 	conf.intr_conf.rxq = relay_cfg.idle_interrupts && !is_bond(port, name);
 
-	if ((ret = rte_eth_dev_configure(port, 1, 1, &conf)) < 0) {
-		LOG(ERR, "vf port %u: rte_eth_dev_configure: %s", port, rte_strerror(-ret));
+	if ((ret = rte_eth_dev_configure(port, nq, nq, &conf)) < 0) {
+		LOG(ERR, "vf port %u: rte_eth_dev_configure %u queues: %s", port, nq,
+			rte_strerror(-ret));
 		return fault(f, "rte_eth_dev_configure", ret);
 	}
-	uint16_t mtu = relay_cfg.enable_jumbo ? 9000 : 2100;
-	/* stay within what the device can receive (a tap takes 1500) */
+	uint32_t mtu = relay_mtu();
+	/* stay within what the device can receive */
 	if (mtu > info.max_mtu)
 		mtu = info.max_mtu;
 	if (info.max_rx_pktlen > RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN &&
 		mtu > info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN)
-		mtu = (uint16_t)(info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN);
-	ret = rte_eth_dev_set_mtu(port, mtu);
+		mtu = info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN;
+	ret = rte_eth_dev_set_mtu(port, (uint16_t)mtu);
 	if (ret < 0 && ret != -ENOTSUP)
 		LOG(WARNING, "vf port %u: rte_eth_dev_set_mtu %u: %s", port, mtu,
 			rte_strerror(-ret));
+	uint16_t cur;
+	vs->mtu = rte_eth_dev_get_mtu(port, &cur) == 0 && cur > 0 ? cur : (uint16_t)mtu;
+	uint16_t nb_rx = (uint16_t)pool_ring_size(RELAY_RX_DESC, nq);
+	uint16_t nb_tx = (uint16_t)pool_ring_size(RELAY_TX_DESC, nq);
 	rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rx, &nb_tx);
 	int socket = rte_eth_dev_socket_id(port);
-	if ((ret = rte_eth_tx_queue_setup(port, 0, nb_tx, socket, NULL)) < 0) {
-		LOG(ERR, "vf port %u: rte_eth_tx_queue_setup: %s", port, rte_strerror(-ret));
-		return fault(f, "rte_eth_tx_queue_setup", ret);
+	for (uint16_t q = 0; q < nq; q++) {
+		if ((ret = rte_eth_tx_queue_setup(port, q, nb_tx, socket, NULL)) < 0) {
+			LOG(ERR, "vf port %u: rte_eth_tx_queue_setup %u: %s", port, q,
+				rte_strerror(-ret));
+			return fault(f, "rte_eth_tx_queue_setup", ret);
+		}
+		if ((ret = rte_eth_rx_queue_setup(port, q, nb_rx, socket, NULL, mp)) < 0) {
+			LOG(ERR, "vf port %u: rte_eth_rx_queue_setup %u: %s", port, q,
+				rte_strerror(-ret));
+			return fault(f, "rte_eth_rx_queue_setup", ret);
+		}
 	}
-	if ((ret = rte_eth_rx_queue_setup(port, 0, nb_rx, socket, NULL, mp)) < 0) {
-		LOG(ERR, "vf port %u: rte_eth_rx_queue_setup: %s", port, rte_strerror(-ret));
-		return fault(f, "rte_eth_rx_queue_setup", ret);
-	}
+	vs->queues = nq;
 	ret = rte_eth_promiscuous_enable(port);
 	if (ret < 0 && ret != -ENOTSUP)
 		LOG(WARNING, "vf port %u: promiscuous mode: %s", port, rte_strerror(-ret));
 	return 0;
 }
 
-/* Whether the started port's RX queue raises interrupts we can wait on:
- * it has an event fd, and unmasking works or needs no call (net_tap's fd
- * is the queue itself, always armed). */
-static bool rx_intr_works(uint16_t port)
+/* Whether the started port's RX queues raise interrupts we can wait on:
+ * each has an event fd, and unmasking works or needs no call (net_tap's
+ * fd is the queue itself, always armed). */
+static bool rx_intr_works(uint16_t port, uint16_t queues)
 {
-	int en = rte_eth_dev_rx_intr_enable(port, 0);
-	if (en < 0 && en != -ENOTSUP)
-		return false;
-	bool ok = rte_eth_dev_rx_intr_ctl_q_get_fd(port, 0) >= 0;
-	if (en == 0)
-		rte_eth_dev_rx_intr_disable(port, 0);
-	return ok;
+	for (uint16_t q = 0; q < queues; q++) {
+		int en = rte_eth_dev_rx_intr_enable(port, q);
+		if (en < 0 && en != -ENOTSUP)
+			return false;
+		bool ok = rte_eth_dev_rx_intr_ctl_q_get_fd(port, q) >= 0;
+		if (en == 0)
+			rte_eth_dev_rx_intr_disable(port, q);
+		if (!ok)
+			return false;
+	}
+	return true;
 }
 
 int vf_start(uint16_t port, bool *rx_intr, struct relay_fault *f)
 {
 	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
 	int ret = rte_eth_dev_start(port);
-	if (ret < 0 && rte_eth_dev_conf_get(port, &conf) == 0 && conf.intr_conf.rxq) {
+	if (ret < 0 && rte_eth_dev_conf_get(port, &conf) == 0 && conf.intr_conf.rxq &&
+		rte_eth_dev_info_get(port, &info) == 0) {
 		LOG(WARNING, "vf port %u: does not start with RX interrupts (%s); polling only",
 			port, rte_strerror(-ret));
 		conf.intr_conf.rxq = 0;
-		if (rte_eth_dev_configure(port, 1, 1, &conf) == 0)
+		if (rte_eth_dev_configure(port, info.nb_rx_queues, info.nb_tx_queues, &conf) == 0)
 			ret = rte_eth_dev_start(port);
 	}
 	if (ret < 0) {
@@ -156,7 +186,7 @@ int vf_start(uint16_t port, bool *rx_intr, struct relay_fault *f)
 		return fault(f, "rte_eth_dev_start", ret);
 	}
 	*rx_intr = rte_eth_dev_conf_get(port, &conf) == 0 && conf.intr_conf.rxq &&
-		rx_intr_works(port);
+		rte_eth_dev_info_get(port, &info) == 0 && rx_intr_works(port, info.nb_rx_queues);
 	LOG(DEBUG, "vf port %u: started, rx interrupts %s", port, *rx_intr ? "yes" : "no");
 	return 0;
 }
@@ -183,6 +213,16 @@ void vf_remove(uint16_t port)
 			rte_strerror(-ret));
 		rte_eth_dev_close(port);
 	}
+}
+
+uint16_t vf_max_queues(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+	if (rte_eth_dev_info_get(port, &info) < 0)
+		return 1;
+	uint16_t n = RTE_MIN(RTE_MIN(info.max_rx_queues, info.max_tx_queues),
+		(uint16_t)RELAY_MAX_QUEUES);
+	return n > 0 ? n : 1;
 }
 
 int vf_socket(uint16_t port)

@@ -24,9 +24,20 @@ static struct relay *by_path(const char *path)
 
 static void set_vid(struct relay *r, int vid)
 {
-	atomic_store_explicit(&r->vf_to_vm.vid, vid, memory_order_release);
-	atomic_store_explicit(&r->vm_to_vf.vid, vid, memory_order_release);
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++) {
+		atomic_store_explicit(&r->vf_to_vm[q].vid, vid, memory_order_release);
+		atomic_store_explicit(&r->vm_to_vf[q].vid, vid, memory_order_release);
+	}
 	worker_fds_changed();
+}
+
+/* The guest's rings are gone (or belong to an older connection). Registry
+ * lock held. */
+static void forget_queues(struct relay *r)
+{
+	atomic_store_explicit(&r->gq.rx_enabled, 0, memory_order_release);
+	r->guest_txq_enabled = 0;
+	r->queues_vid = -1;
 }
 
 static int new_device(int vid)
@@ -48,8 +59,6 @@ static int new_device(int vid)
 	}
 	uint16_t pairs = rte_vhost_get_vring_num(vid) / 2;
 	r->pending_vid = vid;
-	r->vm_to_vf.n_queue_pairs = pairs > 0 ? pairs : 1;
-	r->vm_to_vf.next_queue = 0;
 	uint64_t seq = ++r->conn_seq;
 	unsigned id = r->id;
 	pthread_mutex_unlock(&relay_registry_lock);
@@ -72,6 +81,7 @@ static void destroy_device(int vid)
 	}
 	r->pending_vid = -1;
 	set_vid(r, -1);
+	forget_queues(r);
 	uint64_t seq = ++r->conn_seq;
 	unsigned id = r->id;
 	pthread_mutex_unlock(&relay_registry_lock);
@@ -82,11 +92,41 @@ static void destroy_device(int vid)
 	relay_post_event(EV_VM_DESTROY, id, seq);
 }
 
-/* A guest (re)enabled a ring or replaced its kick fd: sleeping workers
- * must listen to the new one. */
+/* A guest (re)enabled or disabled a ring (ethtool -L in the guest, or its
+ * rings coming up one by one), or replaced its kick fd. VF->VM units read
+ * the RX mask at their next pass; the control thread checks whether the
+ * number of queue pairs changed; sleeping workers listen to new fds. */
 static int vring_state_changed(int vid, uint16_t queue_id, int enable)
 {
-	(void)vid, (void)queue_id, (void)enable;
+	char path[PATH_MAX];
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) < 0)
+		return 0;
+	pthread_mutex_lock(&relay_registry_lock);
+	struct relay *r = by_path(path);
+	if (r == NULL || queue_id / 2 >= RELAY_MAX_QUEUES) {
+		pthread_mutex_unlock(&relay_registry_lock);
+		return 0;
+	}
+	if (r->queues_vid != vid) { /* rings of a new connection */
+		forget_queues(r);
+		r->queues_vid = vid;
+	}
+	uint32_t bit = 1u << (queue_id / 2);
+	if (queue_id % 2 == 0) { /* guest RX: where we enqueue */
+		uint32_t m = atomic_load_explicit(&r->gq.rx_enabled, memory_order_relaxed);
+		atomic_store_explicit(&r->gq.rx_enabled, enable ? m | bit : m & ~bit,
+			memory_order_release);
+	} else {
+		r->guest_txq_enabled = enable ? r->guest_txq_enabled | bit :
+						r->guest_txq_enabled & ~bit;
+	}
+	uint64_t seq = r->conn_seq;
+	unsigned id = r->id;
+	bool connected = r->pending_vid == vid;
+	pthread_mutex_unlock(&relay_registry_lock);
+	LOG(DEBUG, "relay %u: vring %u %s", id, queue_id, enable ? "enabled" : "disabled");
+	if (connected)
+		relay_post_event(EV_VM_QUEUES, id, seq);
 	worker_fds_changed();
 	return 0;
 }
@@ -106,6 +146,7 @@ bool vm_take_vid(struct relay *r, uint64_t seq)
 	current = r->conn_seq == seq && r->pending_vid >= 0;
 	if (current) {
 		r->vid = r->pending_vid;
+		r->conn_seq_seen = seq;
 		set_vid(r, r->vid);
 	}
 	pthread_mutex_unlock(&relay_registry_lock);

@@ -32,7 +32,7 @@
 struct worker_plan {
 	uint64_t gen; /* tells plans apart (a freed plan's address comes back) */
 	unsigned n;
-	struct relay_dir *dirs[];
+	struct relay_unit *dirs[];
 };
 
 struct worker {
@@ -46,7 +46,7 @@ struct worker {
 	_Atomic(struct worker_plan *) plan; /* control: w, worker: r */
 	_Atomic bool stop;
 	struct place_worker place; /* control only */
-};
+} __rte_cache_aligned; /* one worker's counters never share a line with the next one's plan */
 
 static struct worker workers[RTE_MAX_LCORE];
 static unsigned n_workers;
@@ -70,7 +70,7 @@ static unsigned next_backoff(unsigned us, unsigned max)
 struct poll_lists {
 	uint64_t gen; /* plan the lists were made from */
 	unsigned n_active, n_quiet, cursor, cap;
-	struct relay_dir **active, **quiet;
+	struct relay_unit **active, **quiet;
 };
 
 static void poll_lists_build(struct poll_lists *l, const struct worker_plan *p)
@@ -78,10 +78,10 @@ static void poll_lists_build(struct poll_lists *l, const struct worker_plan *p)
 	if (p->n > l->cap) {
 		/* rare (plan changes only); on failure poll nothing and retry
 		 * next pass */
-		struct relay_dir **a = realloc(l->active, p->n * sizeof(*a));
+		struct relay_unit **a = realloc(l->active, p->n * sizeof(*a));
 		if (a != NULL)
 			l->active = a;
-		struct relay_dir **q = realloc(l->quiet, p->n * sizeof(*q));
+		struct relay_unit **q = realloc(l->quiet, p->n * sizeof(*q));
 		if (q != NULL)
 			l->quiet = q;
 		if (a == NULL || q == NULL) {
@@ -92,7 +92,7 @@ static void poll_lists_build(struct poll_lists *l, const struct worker_plan *p)
 	}
 	l->n_active = l->n_quiet = l->cursor = 0;
 	for (unsigned i = 0; i < p->n; i++) {
-		struct relay_dir *d = p->dirs[i];
+		struct relay_unit *d = p->dirs[i];
 		if (d->idle_passes >= RELAY_IDLE_PASSES)
 			l->quiet[l->n_quiet++] = d;
 		else
@@ -101,7 +101,7 @@ static void poll_lists_build(struct poll_lists *l, const struct worker_plan *p)
 	l->gen = p->gen;
 }
 
-static inline unsigned poll_dir(struct relay_dir *d)
+static inline unsigned poll_dir(struct relay_unit *d)
 {
 	return d->kind == DIR_VF_TO_VM ? fwd_vf_to_vm(d) : fwd_vm_to_vf(d);
 }
@@ -112,7 +112,7 @@ static unsigned poll_pass(struct poll_lists *l, bool busy)
 {
 	unsigned moved = 0;
 	for (unsigned i = 0; i < l->n_active;) {
-		struct relay_dir *d = l->active[i];
+		struct relay_unit *d = l->active[i];
 		unsigned n = poll_dir(d);
 		moved += n;
 		if (n > 0) {
@@ -128,7 +128,7 @@ static unsigned poll_pass(struct poll_lists *l, bool busy)
 	unsigned first = busy ? l->cursor : 0, count = busy ? 1 : l->n_quiet;
 	for (unsigned k = 0; k < count && l->n_quiet > 0; k++) {
 		unsigned i = (first + k) % l->n_quiet;
-		struct relay_dir *d = l->quiet[i];
+		struct relay_unit *d = l->quiet[i];
 		unsigned n = poll_dir(d);
 		if (n == 0)
 			continue;
@@ -292,13 +292,13 @@ static struct worker *by_cpu(int cpu)
 	return NULL;
 }
 
-static unsigned weight(const struct relay_dir *d)
+static unsigned weight(const struct relay_unit *d)
 {
 	return d->kind == DIR_VF_TO_VM ? PLACE_WEIGHT_VF_TO_VM : PLACE_WEIGHT_VM_TO_VF;
 }
 
 /* Swap in a plan with dir added (add) or removed; wait out old readers. */
-static int replace_plan(struct worker *w, struct relay_dir *d, bool add)
+static int replace_plan(struct worker *w, struct relay_unit *d, bool add)
 {
 	struct worker_plan *old = atomic_load(&w->plan);
 	struct worker_plan *p = malloc(sizeof(*p) + sizeof(p->dirs[0]) * (old->n + 1));
@@ -329,7 +329,7 @@ int worker_choose(int cpu, int numa)
 	return i >= 0 ? (int)workers[i].lcore : -EINVAL;
 }
 
-int worker_publish(struct relay_dir *d, int cpu, int numa)
+int worker_publish(struct relay_unit *d, int cpu, int numa)
 {
 	cpu = worker_choose(cpu, numa);
 	struct worker *w = cpu >= 0 ? by_cpu(cpu) : NULL;
@@ -344,7 +344,7 @@ int worker_publish(struct relay_dir *d, int cpu, int numa)
 	return d->cpu;
 }
 
-void worker_unpublish(struct relay_dir *d)
+void worker_unpublish(struct relay_unit *d)
 {
 	struct worker *w = by_cpu(d->cpu);
 	if (w == NULL)

@@ -2,7 +2,8 @@
 /* offload.c on real mbufs: a guest's partial TCP/UDP checksums (IPv4 and
  * IPv6, one or two segments) completed in software for a VF without the
  * offload, left alone for a VF with it; TSO to a VF without TSO dropped and
- * counted; the per-burst shortcut never skips a packet that needs help. */
+ * counted unless software TSO is on, then cut by librte_gso with correct
+ * checksums (IPv6 TSO, which 22.11's librte_gso lacks, dropped and counted); the per-burst shortcut never skips a packet that needs help. */
 #include <string.h>
 
 #include <rte_eal.h>
@@ -96,7 +97,8 @@ int main(int argc, char **argv)
 	inproc_eal(argv[0], "0@0", "256");
 	mp = rte_pktmbuf_pool_create("offload", 1023, 0, 0, 2048 + 128, SOCKET_ID_ANY);
 	CHECK(mp != NULL, "pool");
-	struct relay_dir d;
+	struct relay_unit d;
+	bool seg = false;
 	memset(&d, 0, sizeof(d));
 
 	/* a VF without checksum offload: software completes every kind */
@@ -108,7 +110,7 @@ int main(int argc, char **argv)
 				pk[n++] = partial(v6, tcp ? IPPROTO_TCP : IPPROTO_UDP, 301, split);
 	for (unsigned i = 0; i < n; i++)
 		CHECK(!l4_ok(pk[i]), "packet %u already valid: the test proves nothing", i);
-	CHECK(offload_prepare(&d, pk, (uint16_t)n) == n, "software checksum refused a packet");
+	CHECK(offload_prepare(&d, pk, (uint16_t)n, &seg) == n, "software checksum refused a packet");
 	for (unsigned i = 0; i < n; i++) {
 		CHECK(l4_ok(pk[i]), "packet %u: wrong checksum after software completion", i);
 		CHECK((pk[i]->ol_flags & RTE_MBUF_F_TX_L4_MASK) == 0, "flag left for the VF");
@@ -119,7 +121,7 @@ int main(int argc, char **argv)
 	d.tx_offload_capa = RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
 	pk[0] = partial(false, IPPROTO_TCP, 100, false);
 	uint16_t before = *rte_pktmbuf_mtod_offset(pk[0], uint16_t *, 14 + 20 + 16);
-	CHECK(offload_prepare(&d, pk, 1) == 1, "hardware path refused");
+	CHECK(offload_prepare(&d, pk, 1, &seg) == 1, "hardware path refused");
 	CHECK(*rte_pktmbuf_mtod_offset(pk[0], uint16_t *, 14 + 20 + 16) == before, "touched");
 	CHECK(pk[0]->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM, "request lost");
 	rte_pktmbuf_free(pk[0]);
@@ -130,10 +132,62 @@ int main(int argc, char **argv)
 	pk[0]->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
 	pk[0]->tso_segsz = 200;
 	d.tx_offload_capa = 0;
-	CHECK(offload_prepare(&d, pk, 2) == 1, "TSO packet not dropped");
+	CHECK(offload_prepare(&d, pk, 2, &seg) == 1, "TSO packet not dropped");
 	CHECK(d.c.pkts_dropped_invalid == 1, "drop not counted");
 	CHECK(l4_ok(pk[0]), "the UDP packet moved to the front, completed");
 	rte_pktmbuf_free(pk[0]);
+	CHECK(!seg, "segmentation asked for without software TSO");
+
+	/* software TSO (librte_gso): TCP/IPv4 cut into MSS-sized segments
+	 * with both checksums right, whichever of them the VF computes */
+	struct rte_mempool *hdr = rte_pktmbuf_pool_create("gso_hdr", 255, 0, 0, 128 + 256,
+		SOCKET_ID_ANY);
+	struct rte_mempool *ind = rte_pktmbuf_pool_create("gso_ind", 255, 0, 0, 0, SOCKET_ID_ANY);
+	CHECK(hdr != NULL && ind != NULL, "gso pools");
+	d.sw_gso = true;
+	d.gso = (struct rte_gso_ctx){.direct_pool = hdr, .indirect_pool = ind,
+		.gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO};
+	uint64_t capas[] = {0, RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM};
+	for (unsigned c = 0; c < 2; c++) {
+		d.tx_offload_capa = capas[c];
+		pk[0] = partial(false, IPPROTO_TCP, 1000, c == 1);
+		pk[0]->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+		pk[0]->l4_len = sizeof(struct rte_tcp_hdr);
+		pk[0]->tso_segsz = 200;
+		pk[1] = partial(true, IPPROTO_TCP, 1000, false); /* IPv6: 22.11's gso has none */
+		pk[1]->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+		pk[1]->l4_len = sizeof(struct rte_tcp_hdr);
+		pk[1]->tso_segsz = 200;
+		seg = false;
+		uint64_t inv = d.c.pkts_dropped_invalid;
+		CHECK(offload_prepare(&d, pk, 2, &seg) == 1 && seg, "IPv4 TSO not kept for segmenting");
+		CHECK(d.c.pkts_dropped_invalid == inv + 1, "IPv6 TSO drop not counted");
+		CHECK(offload_gso_estimate(pk[0]) == 5, "estimate %u", offload_gso_estimate(pk[0]));
+		struct rte_mbuf *out[16];
+		int ns = offload_segment(&d, pk[0], out, 16);
+		CHECK(ns == 5, "%d segments, want 5", ns);
+		uint32_t payload = 0;
+		for (int i = 0; i < ns; i++) {
+			struct rte_mbuf *sg = out[i];
+			CHECK(!(sg->ol_flags & RTE_MBUF_F_TX_TCP_SEG), "segment still TSO");
+			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(sg, struct rte_ipv4_hdr *, 14);
+			payload += rte_pktmbuf_pkt_len(sg) - 14 - 20 - 20;
+			CHECK(rte_pktmbuf_pkt_len(sg) <= 14 + 20 + 20 + 200, "segment too long");
+			if (c == 0) {
+				CHECK(rte_raw_cksum(ip, 20) == 0xffff, "segment %d: IP checksum", i);
+				CHECK(l4_ok(sg), "segment %d: TCP checksum", i);
+			} else {
+				CHECK((sg->ol_flags & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM)) ==
+					(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM),
+					"segment %d: offload requests for the VF", i);
+			}
+		}
+		CHECK(payload == 1000, "segments carry %u payload bytes, want 1000", payload);
+		CHECK(d.c.pkts_segmented == c + 1 && d.c.pkts_segments == 5 * (c + 1),
+			"segmentation counters %lu/%lu", d.c.pkts_segmented, d.c.pkts_segments);
+		rte_pktmbuf_free_bulk(out, (unsigned)ns);
+	}
+	CHECK(rte_mempool_full(hdr) && rte_mempool_full(ind), "gso mbuf leak");
 
 	/* the burst shortcut: TCP + SCTP requests OR to the UDP code */
 	uint64_t tcp = RTE_MBUF_F_TX_TCP_CKSUM, sctp = RTE_MBUF_F_TX_SCTP_CKSUM;
