@@ -29,7 +29,23 @@ struct relay_msg {
 	Virtioforwarder__RelayState__VF vf;
 	Virtioforwarder__RelayState__VFtoVM up;
 	Virtioforwarder__RelayState__VMtoVF down;
+	Virtioforwarder__RelayQueue up_q[RELAY_MAX_QUEUES], down_q[RELAY_MAX_QUEUES];
+	Virtioforwarder__RelayQueue *up_qp[RELAY_MAX_QUEUES], *down_qp[RELAY_MAX_QUEUES];
 };
+
+/* The per-unit entries of a direction (extension field). */
+static size_t queues(Virtioforwarder__RelayQueue *q, Virtioforwarder__RelayQueue **qp,
+	const struct relay_queue_info *qi, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		virtioforwarder__relay_queue__init(&q[i]);
+		q[i].queue = i;
+		q[i].cpu = qi[i].cpu;
+		q[i].pkts = qi[i].pkts_rx;
+		qp[i] = &q[i];
+	}
+	return n;
+}
 
 static void reply_status(struct buf *reply, Virtioforwarder__StatsResponse__Status status)
 {
@@ -81,6 +97,14 @@ static void fill(struct relay_msg *m, const struct relay_info *ri, const struct 
 		m->up.byte_rate_rx_from_vf = rate(u->bytes_rx, b[0].bytes_rx, secs);
 		m->up.pkt_rate_tx_to_vm = rate(u->pkts_tx, b[0].pkts_tx, secs);
 		m->up.byte_rate_tx_to_vm = rate(u->bytes_tx, b[0].bytes_tx, secs);
+		SET(&m->up, pkts_dropped_invalid, u->pkts_dropped_invalid);
+		SET(&m->up, pkts_dropped_too_big, u->pkts_dropped_too_big);
+		SET(&m->up, pkts_dropped_no_mbuf, u->pkts_dropped_no_mbuf);
+		SET(&m->up, pkts_segmented, u->pkts_segmented);
+		SET(&m->up, pkts_segments, u->pkts_segments);
+		m->up.n_queue = queues(m->up_q, m->up_qp, ri->vf_to_vm_q, ri->n_vf_to_vm_queues);
+		m->up.queue = m->up_qp;
+		SET(&m->rs, vf_queues, ri->vf_queues);
 		m->vf.pci_addr_str = (char *)ri->vf_name;
 		m->rs.vf = &m->vf;
 		if (ri->vf_to_vm_cpu >= 0)
@@ -101,6 +125,15 @@ static void fill(struct relay_msg *m, const struct relay_info *ri, const struct 
 		m->down.byte_rate_rx_from_vm = rate(d->bytes_rx, b[1].bytes_rx, secs);
 		m->down.pkt_rate_tx_to_vf = rate(d->pkts_tx, b[1].pkts_tx, secs);
 		m->down.byte_rate_tx_to_vf = rate(d->bytes_tx, b[1].bytes_tx, secs);
+		SET(&m->down, pkts_dropped_invalid, d->pkts_dropped_invalid);
+		SET(&m->down, pkts_dropped_too_big, d->pkts_dropped_too_big);
+		SET(&m->down, pkts_dropped_no_mbuf, d->pkts_dropped_no_mbuf);
+		SET(&m->down, pkts_segmented, d->pkts_segmented);
+		SET(&m->down, pkts_segments, d->pkts_segments);
+		m->down.n_queue =
+			queues(m->down_q, m->down_qp, ri->vm_to_vf_q, ri->n_vm_to_vf_queues);
+		m->down.queue = m->down_qp;
+		SET(&m->rs, guest_queue_pairs, ri->guest_queue_pairs);
 		if (ri->vm_to_vf_cpu >= 0)
 			SET(&m->cpu, vm_to_vf, ri->vm_to_vf_cpu);
 	}

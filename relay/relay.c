@@ -322,7 +322,8 @@ static int attach_port(struct relay *r, uint16_t port, const char *name, struct 
 		vf_remove_any(port);
 		return fault(f, "rte_pktmbuf_pool_create", -ENOMEM);
 	}
-	struct vf_setup vs = {.queues = wanted_queues(r)};
+	/* as many queues as the pool holds now: start_forwarding grows both */
+	struct vf_setup vs = {.queues = RTE_MIN(wanted_queues(r), r->pool_queues)};
 	int ret = vf_configure(port, r->pool, &vs, f);
 	if (ret < 0 || (r->vf_name = strdup(name)) == NULL) {
 		vf_remove_any(port);

@@ -40,6 +40,7 @@ opt "${VIRTIOFWD_SOCKET_GROUP:-}" --vhost-groupname
 opt "${VIRTIOFWD_VFIO_VF_TOKEN:-}" --vfio-vf-token
 opt "${VIRTIOFWD_OVSDB_SOCK_PATH:-}" --ovsdb-sock
 opt "${VIRTIOFWD_IDLE_SLEEP_MAX_US:-}" --idle-sleep-max-us
+opt "${VIRTIOFWD_VF_QUEUES:-}" --vf-queues
 flag "${VIRTIOFWD_IDLE_INTERRUPTS:-}" --idle-interrupts
 flag "${VIRTIOFWD_JUMBO:-}" --enable-jumbo
 flag "${VIRTIOFWD_MRGBUF:-}" --enable-mrgbuf

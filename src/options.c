@@ -15,7 +15,7 @@
 
 #define DEFAULT_EP_DIR "ipc:///var/run/virtio-forwarder/"
 
-enum { OPT_IDLE_SLEEP = 256, OPT_IDLE_INTR, OPT_HELP };
+enum { OPT_IDLE_SLEEP = 256, OPT_IDLE_INTR, OPT_VF_QUEUES, OPT_HELP };
 
 static const struct option long_opts[] = {
 	{"cpus", required_argument, NULL, 'C'},
@@ -47,6 +47,7 @@ static const struct option long_opts[] = {
 	{"version", no_argument, NULL, 'v'},
 	{"idle-sleep-max-us", required_argument, NULL, OPT_IDLE_SLEEP},
 	{"idle-interrupts", no_argument, NULL, OPT_IDLE_INTR},
+	{"vf-queues", required_argument, NULL, OPT_VF_QUEUES},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -88,6 +89,8 @@ static const char usage_text[] =
 	"                               interrupt (default: they spin, as the original)\n"
 	"      --idle-sleep-max-us=N    idle workers whose VFs cannot interrupt sleep up\n"
 	"                               to N us between polls (default 0: they spin)\n"
+	"      --vf-queues=N            at most N queue pairs per VF (default 0: one per\n"
+	"                               guest queue pair, as many as the VF has)\n"
 	"  -v, --version                print the version and exit\n"
 	"  -O, --ovsdb-sock, -I, --ipc, -0, --zero-copy: legacy, accepted and ignored\n";
 
@@ -465,6 +468,11 @@ enum options_result options_parse(struct vfwd_config *cfg, int argc, char **argv
 			break;
 		case OPT_IDLE_INTR:
 			cfg->idle_interrupts = true;
+			break;
+		case OPT_VF_QUEUES:
+			if (parse_uint(optarg, 32, &v) < 0)
+				return fail(err, "invalid --vf-queues '%s' (0..32)", optarg);
+			cfg->vf_queues = v;
 			break;
 		case 'v':
 			fprintf(out, "Virtio-forwarder version %s-%s (%s)\n", VFWD_VERSION, VFWD_GIT_REV,

@@ -23,6 +23,20 @@ static void dir_lines(FILE *out, unsigned id, const char *dir, const char *from,
 		c->bytes_dropped_not_connected);
 	fprintf(out, "relay_%u.%s.pkts_dropped_invalid=%" PRIu64 "\n", id, dir,
 		c->pkts_dropped_invalid);
+	fprintf(out, "relay_%u.%s.pkts_dropped_too_big=%" PRIu64 "\n", id, dir,
+		c->pkts_dropped_too_big);
+	fprintf(out, "relay_%u.%s.pkts_dropped_no_mbuf=%" PRIu64 "\n", id, dir,
+		c->pkts_dropped_no_mbuf);
+	fprintf(out, "relay_%u.%s.pkts_segmented=%" PRIu64 "\n", id, dir, c->pkts_segmented);
+	fprintf(out, "relay_%u.%s.pkts_segments=%" PRIu64 "\n", id, dir, c->pkts_segments);
+}
+
+static void queue_lines(FILE *out, unsigned id, const char *dir, const struct relay_queue_info *q,
+	unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		fprintf(out, "relay_%u.%s.queue_%u.cpu=%d\nrelay_%u.%s.queue_%u.pkts=%" PRIu64 "\n",
+			id, dir, i, q[i].cpu, id, dir, i, q[i].pkts_rx);
 }
 
 void stats_dump(FILE *out)
@@ -49,6 +63,12 @@ void stats_dump(FILE *out)
 		fprintf(out, "relay_%u.vm_to_vf.internal_state=%s\n", id,
 			relay_virtio_state_str(ri.virtio_state));
 		dir_lines(out, id, "vm_to_vf", "vm", "vf", &ri.vm_to_vf);
+		fprintf(out, "relay_%u.vf_queues=%u\nrelay_%u.guest_queue_pairs=%u\n", id,
+			ri.vf_queues, id, ri.guest_queue_pairs);
+		fprintf(out, "relay_%u.guest_rxq_enabled=0x%x\nrelay_%u.guest_txq_enabled=0x%x\n",
+			id, ri.guest_rxq_enabled, id, ri.guest_txq_enabled);
+		queue_lines(out, id, "vf_to_vm", ri.vf_to_vm_q, ri.n_vf_to_vm_queues);
+		queue_lines(out, id, "vm_to_vf", ri.vm_to_vf_q, ri.n_vm_to_vf_queues);
 	}
 	unsigned cpus[128];
 	unsigned n = relay_worker_cpus(cpus, 128);

@@ -21,6 +21,10 @@ static const char *const down_fields[] = {"pkts_rx_from_vm", "bytes_rx_from_vm",
 	"byte_rate_tx_to_vf", "pkts_dropped_vf_queue_full", "bytes_dropped_vf_queue_full",
 	"pkts_dropped_vf_not_connected", "bytes_dropped_vf_not_connected", NULL};
 
+/* our extension lines, after the original's */
+static const char *const ext_fields[] = {"pkts_dropped_invalid", "pkts_dropped_too_big",
+	"pkts_dropped_no_mbuf", "pkts_segmented", "pkts_segments", NULL};
+
 static bool suppress_zero;
 
 /* one "prefix.name=value" line if the field is present */
@@ -75,6 +79,20 @@ static void flat_direction(const char *relay, const char *dir, const ProtobufCMe
 		snprintf(counters, sizeof(counters), "%s", prefix);
 	for (unsigned i = 0; fields[i] != NULL; i++)
 		flat_field(counters, m, fields[i]);
+	for (unsigned i = 0; ext_fields[i] != NULL; i++)
+		flat_field(prefix, m, ext_fields[i]);
+}
+
+/* relay_N.<dir>.queue_Q.cpu=C and .pkts=P, one pair per queue unit */
+static void flat_queues(const char *relay, const char *dir, Virtioforwarder__RelayQueue **q,
+	size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		printf("%s.%s.queue_%u.cpu=%d\n", relay, dir, q[i]->queue, q[i]->cpu);
+		if (!suppress_zero || q[i]->pkts != 0)
+			printf("%s.%s.queue_%u.pkts=%llu\n", relay, dir, q[i]->queue,
+				(unsigned long long)q[i]->pkts);
+	}
 }
 
 static void print_flat(const Virtioforwarder__StatsResponse *r)
@@ -105,6 +123,12 @@ static void print_flat(const Virtioforwarder__StatsResponse *r)
 		if (rs->vm_to_vf != NULL)
 			flat_direction(relay, "vm_to_vf", &rs->vm_to_vf->base, down_fields, down_cpu,
 				down_cpu ? rs->cpu->vm_to_vf : 0);
+		flat_field(relay, &rs->base, "vf_queues");
+		flat_field(relay, &rs->base, "guest_queue_pairs");
+		if (rs->vf_to_vm != NULL)
+			flat_queues(relay, "vf_to_vm", rs->vf_to_vm->queue, rs->vf_to_vm->n_queue);
+		if (rs->vm_to_vf != NULL)
+			flat_queues(relay, "vm_to_vf", rs->vm_to_vf->queue, rs->vm_to_vf->n_queue);
 	}
 }
 
