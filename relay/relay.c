@@ -204,11 +204,13 @@ static int publish_units(struct relay *r, enum relay_dir_kind kind, uint16_t n, 
 		u[q].n_units = n;
 		u[q].guest_pairs = r->guest_pairs > 0 ? r->guest_pairs : 1;
 		u[q].next_queue = 0;
+		/* VF->VM: what the relay is made for (the VF delivered it) and
+		 * the guest's buffers hold; VM->VF: what the VF takes as well
+		 * (net_tap of 22.11 takes 1504 at most and would refuse more) */
 		if (kind == DIR_VF_TO_VM) {
-			u[q].max_frame = RTE_MIN(frame_of_mtu(r->vf_mtu), r->guest_max_frame);
+			u[q].max_frame = RTE_MIN(frame_of_mtu(relay_mtu()), r->guest_max_frame);
 		} else {
-			u[q].max_frame = r->dpdk_state != DPDK_UNINIT ? frame_of_mtu(r->vf_mtu) :
-									  UINT32_MAX;
+			u[q].max_frame = frame_of_mtu(RTE_MIN(relay_mtu(), (unsigned)r->vf_mtu));
 			u[q].tx_offload_capa = r->vf_tx_capa;
 			u[q].sw_gso = relay_cfg.enable_tso &&
 				!(r->vf_tx_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) && r->gso_ready;

@@ -40,7 +40,7 @@ until ping -c 1 -W 1 "$vmt_peer" >/dev/null 2>&1; do
 	i=$((i + 1))
 	[ $i -lt 60 ] || { echo "VMT NO_REPLY"; result FAIL; }
 done
-ping -c 5 -i 0.2 "$vmt_peer" >/tmp/ping.out 2>&1 || { cat /tmp/ping.out; result FAIL; }
+ping -c 5 -i 0.2 -s "${vmt_size:-56}" "$vmt_peer" >/tmp/ping.out 2>&1 || { cat /tmp/ping.out; result FAIL; }
 echo "VMT PING_OK $(tail -1 /tmp/ping.out)"
 
 dd if=/dev/urandom of=/www/big bs=1000 count=$((vmt_bytes / 1000)) 2>/dev/null

@@ -9,6 +9,17 @@
 #   guest_test.sh pcap     server, and the VF is net_pcap on a veth: a VF
 #                          without checksum offload, so the relay completes
 #                          the guest's partial checksums in software
+#   guest_test.sh jumbo    pcap, --enable-jumbo, MTU 9000 on both sides
+#                          (net_pcap: 22.11's net_tap takes 1504 at most):
+#                          8000-byte pings both ways and the TCP transfers;
+#                          a frame over the MTU is dropped as too big
+#   guest_test.sh jumbo_mrg  the same with --enable-mrgbuf
+#   guest_test.sh tso      server, --enable-tso, tap VF: the guest's TSO
+#                          frames are cut in software (librte_gso), so the
+#                          relay sends the VF more frames than it took
+#   guest_test.sh tso_pcap --enable-tso through net_pcap on a veth (no
+#                          checksum offload either)
+#   guest_test.sh mq       server, a guest of 2 vCPUs and 2 queue pairs
 . "$(dirname "$0")/../integration/lib.sh"
 MODE=${1:-server}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -23,26 +34,35 @@ SOCK=$WORK/sock/virtio-forwarder1.sock
 ip netns exec "$NS_VF" python3 "$HERE/../integration/tcp_xfer.py" sink $PORT >"$WORK/sink.out" 2>&1 &
 PIDS+=($!)
 
+GUEST_ENV=()
+DFLAGS=()
+case "$MODE" in
+jumbo) DFLAGS=(-J); GUEST_ENV=(MTU=9000 APPEND_EXTRA=vmt_size=8000) ;;
+jumbo_mrg) DFLAGS=(-J -R); GUEST_ENV=(MTU=9000 APPEND_EXTRA=vmt_size=8000) ;;
+tso | tso_pcap) DFLAGS=(-T) ;;
+mq) GUEST_ENV=(SMP=2 QUEUES=2) ;;
+esac
 start_guest() {
 	local qmode=$1
-	timeout -k 5 240 "$HERE/run-guest.sh" "$CACHE" "$SOCK" "$qmode" 10.99.0.2/24 10.99.0.1 \
+	env "${GUEST_ENV[@]}" timeout -k 5 240 "$HERE/run-guest.sh" "$CACHE" "$SOCK" "$qmode" 10.99.0.2/24 10.99.0.1 \
 		$BYTES $PORT 5 >"$WORK/guest.log" 2>&1 &
 	PIDS+=($!)
 	GUEST_PID=$!
 }
 
 VF_IF=vf0
-if [ "$MODE" = server ]; then
-	start_daemon d -P net_tap0,iface=vf0=1
+if [ "$MODE" = server ] || [ "$MODE" = tso ] || [ "$MODE" = mq ]; then
+	start_daemon d "${DFLAGS[@]}" -P net_tap0,iface=vf0=1
 	start_guest client
-elif [ "$MODE" = pcap ]; then
+elif [ "$MODE" = pcap ] || [ "$MODE" = tso_pcap ] || [ "$MODE" = jumbo ] ||
+	[ "$MODE" = jumbo_mrg ]; then
 	ip netns exec "$NS_VF" ip link add vf0 type veth peer name vfpeer
 	ip netns exec "$NS_VF" ip link set vf0 up
 	# the netns stack must send complete checksums and MTU-sized frames:
 	# pcap on a veth sees frames before any offload would complete them
 	ip netns exec "$NS_VF" ethtool -K vfpeer tx off tso off gso off >/dev/null
 	VF_IF=vfpeer
-	start_daemon d -P net_pcap0,iface=vf0=1
+	start_daemon d "${DFLAGS[@]}" -P net_pcap0,iface=vf0=1
 	start_guest client
 else
 	start_guest server
@@ -50,9 +70,13 @@ else
 	start_daemon d -i -P net_tap0,iface=vf0=1
 fi
 ip netns exec "$NS_VF" ip addr add 10.99.0.1/24 dev $VF_IF
+case "$MODE" in jumbo*)
+	ip netns exec "$NS_VF" ip link set vf0 mtu 9000
+	ip netns exec "$NS_VF" ip link set $VF_IF mtu 9000 ;;
+esac
 ip netns exec "$NS_VF" ip link set $VF_IF up
 
-if [ "$MODE" = pcap ]; then
+if [ "$MODE" = pcap ] || [ "$MODE" = tso_pcap ]; then
 	capa=$(sed -n 's/.*vf net_pcap0,iface=vf0 attached as port [0-9]* (tx offloads \(0x[0-9a-f]*\)).*/\1/p' "$WORK/d.log")
 	[ -n "$capa" ] && [ $((capa & 0x8)) -eq 0 ] ||
 		fail "pcap VF should offer no TCP checksum offload ($capa): software path not exercised"
@@ -70,12 +94,37 @@ got=$(ip netns exec "$NS_VF" busybox wget -q -O - http://10.99.0.2/big | sha256s
 [ "$want" = "$got" ] || fail "netns -> guest HTTP digest: guest $want, netns $got"
 log "netns -> guest: $BYTES bytes over HTTP, digest ok"
 
+case "$MODE" in
+jumbo*)
+	ip netns exec "$NS_VF" busybox ping -c 3 -s 8000 10.99.0.2 >"$WORK/bigping.out" 2>&1 ||
+		{ cat "$WORK/bigping.out"; fail "8000-byte ping VF side -> guest"; }
+	log "8000-byte pings both ways: ok"
+	# a frame over the relay's MTU (the VF side's MTU raised past it)
+	ip netns exec "$NS_VF" ip link set vf0 mtu 9500
+	ip netns exec "$NS_VF" ip link set $VF_IF mtu 9500
+	ip netns exec "$NS_VF" busybox ping -c 2 -W 1 -s 9300 10.99.0.2 >/dev/null 2>&1 || true
+	ip netns exec "$NS_VF" ip link set $VF_IF mtu 9000
+	big=$(daemon_stat d relay_1.vf_to_vm.pkts_dropped_too_big)
+	log "frames over the MTU dropped as too big: $big"
+	[ "$big" -ge 2 ] || fail "oversized frames not counted as too big"
+	;;
+esac
 wait "$GUEST_PID" || true
 grep -q "VMT RESULT PASS" "$WORK/guest.log" || fail "guest did not pass"
 wait_stat d relay_1.vm_to_vf.internal_state VIRTIO_UNINIT 30 || fail "vm not gone after poweroff"
-read -r rx tx inv <<<"$(daemon_stats d relay_1.vm_to_vf.pkts_rx_from_vm \
-	relay_1.vm_to_vf.pkts_tx_to_vf relay_1.vm_to_vf.pkts_dropped_invalid)"
-log "vm_to_vf: rx=$rx tx=$tx invalid=$inv"
-[ "$rx" -gt 1000 ] && [ "$inv" -eq 0 ] || fail "vm_to_vf counters"
+read -r rx tx inv full nc big nomb segd segs <<<"$(daemon_stats d relay_1.vm_to_vf.pkts_rx_from_vm \
+	relay_1.vm_to_vf.pkts_tx_to_vf relay_1.vm_to_vf.pkts_dropped_invalid \
+	relay_1.vm_to_vf.pkts_dropped_vf_queue_full relay_1.vm_to_vf.pkts_dropped_vf_not_connected \
+	relay_1.vm_to_vf.pkts_dropped_too_big relay_1.vm_to_vf.pkts_dropped_no_mbuf \
+	relay_1.vm_to_vf.pkts_segmented relay_1.vm_to_vf.pkts_segments)"
+log "vm_to_vf: rx=$rx tx=$tx invalid=$inv full=$full nc=$nc too_big=$big no_mbuf=$nomb" \
+	"segmented=$segd into $segs"
+[ "$rx" -gt 500 ] && [ "$inv" -eq 0 ] || fail "vm_to_vf counters"
+[ $((rx - segd + segs)) -eq $((tx + full + nc + big + nomb)) ] || fail "vm_to_vf does not add up"
+case "$MODE" in tso*)
+	[ "$segd" -gt 0 ] && [ "$tx" -gt "$rx" ] ||
+		fail "no software TSO: sent $tx frames for $rx from the guest"
+	log "TSO: $segd guest frames cut into $segs; the VF got $tx frames for $rx" ;;
+esac
 stop_daemon d
 log PASS
