@@ -26,7 +26,7 @@ for f in usr/bin/virtio-forwarder etc/default/virtioforwarder \
 	usr/lib/virtio-forwarder/monitor_load usr/lib/virtio-forwarder/vfwd-exporter \
 	usr/lib/virtio-forwarder/core_scheduler usr/lib/virtio-forwarder/vio4wd_core_scheduler.py \
 	lib/systemd/system/vio4wd_core_scheduler.service \
-	usr/share/doc/virtio-forwarder/README.md usr/share/doc/virtio-forwarder/examples/vhostuser-client.xml; do
+	usr/share/doc/virtio-forwarder/README.md usr/share/doc/virtio-forwarder/docs/HACKING.md usr/share/doc/virtio-forwarder/examples/vhostuser-client.xml; do
 	[ -e "$R/$f" ] || fail "not installed: /$f"
 done
 grep -q "^VIRTIOFWD_BINARY=/usr/bin/virtio-forwarder$" "$R/etc/default/virtioforwarder" ||
