@@ -68,6 +68,11 @@ static void log_stats(void)
 	free(buf);
 }
 
+/* options.c (no DPDK) bounds relay ids by VFWD_MAX_RELAYS; the data plane
+ * sizes its arrays, and reads our pin arrays, by RTE_MAX_ETHPORTS. */
+_Static_assert(VFWD_MAX_RELAYS == RTE_MAX_ETHPORTS,
+	"VFWD_MAX_RELAYS (src/options.h) must equal this DPDK build's RTE_MAX_ETHPORTS");
+
 static int start_relays(const struct vfwd_config *cfg, uid_t uid, gid_t gid)
 {
 	int pin_a[VFWD_MAX_RELAYS], pin_b[VFWD_MAX_RELAYS];
