@@ -24,6 +24,7 @@
 #include "options.h"
 #include "relay.h"
 #include "stats_dump.h"
+#include "telemetry.h"
 
 #define LOG_TYPE vfwd_logtype_main
 
@@ -253,11 +254,14 @@ int main(int argc, char **argv)
 			{.fd = sig_fd, .ready = on_signal, .arg = &sig_fd},
 			{.fd = relay_event_fd(), .ready = on_relay_event},
 		};
+		if (telemetry_start() < 0)
+			LOG(WARNING, "telemetry: cannot register the /virtio_forwarder commands");
 		LOG(NOTICE, "ready: %u relays, %u workers", relay_max(), cfg.n_worker_cpus);
 		daemon_notify("READY=1\nSTATUS=forwarding");
 		control_run(fds, 2);
 		daemon_notify("STOPPING=1");
 	}
+	telemetry_stop(); /* before anything tears relays down */
 	control_close();
 	relay_fini();
 	rte_eal_cleanup();
