@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_pdump.h>
 
 #include "clog.h"
 #include "control.h"
@@ -244,6 +245,10 @@ int main(int argc, char **argv)
 		daemon_pidfile_remove();
 		return 1;
 	}
+	/* dpdk-dumpcap (a secondary process) asks us to mirror a port's
+	 * packets into its ring */
+	if (rte_pdump_init() < 0)
+		LOG(WARNING, "rte_pdump_init: %s: dpdk-dumpcap cannot attach", rte_strerror(rte_errno));
 	int status = 0;
 	struct svc_pin pins[VFWD_MAX_RELAYS];
 	int sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
@@ -263,6 +268,7 @@ int main(int argc, char **argv)
 	}
 	telemetry_stop(); /* before anything tears relays down */
 	control_close();
+	rte_pdump_uninit();
 	relay_fini();
 	rte_eal_cleanup();
 	daemon_pidfile_remove();
