@@ -53,7 +53,7 @@ for dir in vf_to_vm vm_to_vf; do
 		[ "$got" = "$want" ] || fail "${dir}_$k: telemetry $got, dump $want"
 	done
 done
-[ "$(field "$out" vm_to_vf_pkts_rx)" -ge 5 ] || fail "no traffic counted: $out"
+[ "$(field "$out" vm_to_vf_pkts_rx)" -ge 1 ] || fail "no traffic counted: $out"
 for k in pkts_dropped_queue_full bytes_dropped_queue_full pkts_dropped_not_connected \
 	bytes_dropped_not_connected; do
 	field "$out" "vf_to_vm_$k" >/dev/null || fail "no vf_to_vm_$k"
