@@ -19,7 +19,17 @@ struct control_fd {
 	void *arg;
 };
 
-/* Serve requests and the fds until a callback returns false. */
+/* The control lock. relay.h's functions are the control thread's; another
+ * thread that reads relay state (DPDK's telemetry thread: src/telemetry.c)
+ * takes this lock around its relay_*() calls. control_run holds it while
+ * it handles a request, a relay event or a signal (not while it waits),
+ * so such a reader sees the relays between two operations, never inside
+ * one. Never held by a worker or the vhost thread. */
+void control_lock(void);
+void control_unlock(void);
+
+/* Serve requests and the fds until a callback returns false; the fds'
+ * callbacks and the services run under the control lock. */
 void control_run(const struct control_fd *fds, unsigned n);
 void control_close(void);
 

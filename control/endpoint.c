@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Binding an endpoint; ipc socket files are made 0660 (owner and group
- * only) at creation, never world-accessible even for an instant. */
+ * only) right after bind. The umask is process-wide and EAL threads run
+ * meanwhile, so it is left alone: until the chmod the file has the
+ * process umask's mode, and connecting needs write permission, which the
+ * usual umask (022, systemd's default) gives nobody but the owner. */
 #include <errno.h>
 #include <libgen.h>
 #include <stdlib.h>
@@ -25,12 +28,15 @@ int endpoint_bind(void *sock, const char *ep, gid_t gid)
 			ctl_log(CLOG_WARNING, "control: mkdir %s: %s", dir, strerror(errno));
 		free(copy);
 	}
-	mode_t old = umask(0117);
-	int ret = zmq_bind(sock, ep);
-	int err = errno;
-	umask(old);
-	if (ret < 0) {
+	if (zmq_bind(sock, ep) < 0) {
+		int err = errno;
 		ctl_log(CLOG_ERR, "control: bind %s: %s", ep, zmq_strerror(err));
+		return -err;
+	}
+	if (path != NULL && chmod(path, 0660) < 0) {
+		int err = errno;
+		ctl_log(CLOG_ERR, "control: chmod %s: %s", path, strerror(err));
+		zmq_unbind(sock, ep);
 		return -err;
 	}
 	if (path != NULL && gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0)

@@ -230,9 +230,12 @@ void control_run(const struct control_fd *fds, unsigned n)
 			ctl_log(CLOG_ERR, "control: zmq_poll: %s", zmq_strerror(zmq_errno()));
 			return;
 		}
+		control_lock();
 		for (unsigned i = n_socks; i < n_items && ret > 0; i++)
-			if ((items[i].revents & ZMQ_POLLIN) && !fds[i - n_socks].ready(fds[i - n_socks].arg))
+			if ((items[i].revents & ZMQ_POLLIN) && !fds[i - n_socks].ready(fds[i - n_socks].arg)) {
+				control_unlock();
 				return;
+			}
 		for (unsigned i = 0; i < n_socks && ret > 0; i++) {
 			/* ROUTER readiness is edge-like: take all that is queued */
 			int events = 0;
@@ -242,6 +245,7 @@ void control_run(const struct control_fd *fds, unsigned n)
 				serve_one((enum svc_kind)kinds[i]);
 		}
 		finish_due();
+		control_unlock();
 	}
 }
 

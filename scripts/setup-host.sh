@@ -6,7 +6,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 PKGS=(dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config gcc libzmq3-dev
-	libprotobuf-c-dev protobuf-c-compiler libjansson-dev libcmocka-dev python3
+	libprotobuf-c-dev protobuf-c-compiler libjansson-dev libcmocka-dev libmicrohttpd-dev python3
 	iproute2 ethtool busybox-static cpio clang libclang-rt-14-dev protobuf-compiler
 	python3-protobuf python3-zmq prometheus libvirt-daemon libvirt-daemon-driver-qemu
 	libvirt-clients debhelper dpkg-dev fakeroot systemd file xz-utils qemu-system-x86 coreutils procps)

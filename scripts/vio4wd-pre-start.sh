@@ -35,13 +35,19 @@ if [ -n "${VIRTIOFWD_BIND_VFIO_PCI:-}" ]; then
 	"$HERE/vfwd-bind-vfio.sh" ${VIRTIOFWD_BIND_VFIO_PCI[@]}
 fi
 
-# a PID file whose process is gone is stale
+# The daemon's own lock on its PID file (flock, held for its whole life)
+# says whether it runs: a PID file nobody locks is stale. It is removed
+# under that lock, so a daemon starting meanwhile either fails its own lock
+# or creates a fresh file; a name check (/proc/PID/comm is cut to 15
+# characters) would not tell.
 pidfile=${VIRTIOFWD_PID_DIR:-/var/run}/virtio-forwarder.pid
 if [ -f "$pidfile" ]; then
-	pid=$(cat "$pidfile" 2>/dev/null || true)
-	if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = virtio-forwarder ]; then
-		echo "virtio-forwarder already running (pid $pid)" >&2
+	rc=0
+	flock --nonblock --conflict-exit-code 75 "$pidfile" rm -f "$pidfile" || rc=$?
+	if [ $rc -eq 75 ]; then
+		echo "virtio-forwarder already running (pid $(cat "$pidfile" 2>/dev/null)," \
+			"$pidfile is locked)" >&2
 		exit 1
 	fi
-	rm -f "$pidfile"
+	[ $rc -eq 0 ] || exit $rc
 fi

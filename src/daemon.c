@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -21,13 +22,15 @@ int daemon_pidfile_lock(const char *dir)
 	pidfile_fd = open(pidfile_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (pidfile_fd < 0)
 		return -errno;
-	if (lockf(pidfile_fd, F_TLOCK, 0) < 0) {
+	/* flock, not lockf: the service's pre-start asks the same lock
+	 * (flock(1)) whether a daemon runs */
+	if (flock(pidfile_fd, LOCK_EX | LOCK_NB) < 0) {
 		int err = errno;
 		close(pidfile_fd);
 		pidfile_fd = -1;
 		free(pidfile_path);
 		pidfile_path = NULL;
-		return err == EACCES || err == EAGAIN ? -EBUSY : -err;
+		return err == EWOULDBLOCK ? -EBUSY : -err;
 	}
 	char buf[32];
 	int len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());

@@ -80,9 +80,11 @@ int eal_args_build(const struct vfwd_config *cfg, struct eal_args *a)
 	PUSH("--log-level");
 	PUSH(num);
 	if (own_memory) {
+		/* no --huge-unlink: secondary processes (dpdk-dumpcap,
+		 * dpdk-proc-info) map the primary's hugepage files; EAL
+		 * removes a dead instance's files of the same prefix at start */
 		PUSH("--huge-dir");
 		PUSH(cfg->huge_dir);
-		PUSH("--huge-unlink");
 	}
 	if (!extra_has(cfg, "--file-prefix")) {
 		PUSH("--file-prefix");

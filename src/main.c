@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_pdump.h>
 
 #include "clog.h"
 #include "control.h"
@@ -24,6 +25,7 @@
 #include "options.h"
 #include "relay.h"
 #include "stats_dump.h"
+#include "telemetry.h"
 
 #define LOG_TYPE vfwd_logtype_main
 
@@ -67,6 +69,11 @@ static void log_stats(void)
 		LOG(NOTICE, "stats %s", line);
 	free(buf);
 }
+
+/* options.c (no DPDK) bounds relay ids by VFWD_MAX_RELAYS; the data plane
+ * sizes its arrays, and reads our pin arrays, by RTE_MAX_ETHPORTS. */
+_Static_assert(VFWD_MAX_RELAYS == RTE_MAX_ETHPORTS,
+	"VFWD_MAX_RELAYS (src/options.h) must equal this DPDK build's RTE_MAX_ETHPORTS");
 
 static int start_relays(const struct vfwd_config *cfg, uid_t uid, gid_t gid)
 {
@@ -239,6 +246,10 @@ int main(int argc, char **argv)
 		daemon_pidfile_remove();
 		return 1;
 	}
+	/* dpdk-dumpcap (a secondary process) asks us to mirror a port's
+	 * packets into its ring */
+	if (rte_pdump_init() < 0)
+		LOG(WARNING, "rte_pdump_init: %s: dpdk-dumpcap cannot attach", rte_strerror(rte_errno));
 	int status = 0;
 	struct svc_pin pins[VFWD_MAX_RELAYS];
 	int sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
@@ -249,12 +260,16 @@ int main(int argc, char **argv)
 			{.fd = sig_fd, .ready = on_signal, .arg = &sig_fd},
 			{.fd = relay_event_fd(), .ready = on_relay_event},
 		};
+		if (telemetry_start() < 0)
+			LOG(WARNING, "telemetry: cannot register the /virtio_forwarder commands");
 		LOG(NOTICE, "ready: %u relays, %u workers", relay_max(), cfg.n_worker_cpus);
 		daemon_notify("READY=1\nSTATUS=forwarding");
 		control_run(fds, 2);
 		daemon_notify("STOPPING=1");
 	}
+	telemetry_stop(); /* before anything tears relays down */
 	control_close();
+	rte_pdump_uninit();
 	relay_fini();
 	rte_eal_cleanup();
 	daemon_pidfile_remove();

@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #define VFWD_MAX_CPUS 128  /* RTE_MAX_LCORE of Debian's DPDK build */
-#define VFWD_MAX_RELAYS 32 /* RTE_MAX_ETHPORTS of Debian's DPDK build */
+#define VFWD_MAX_RELAYS 32 /* = RTE_MAX_ETHPORTS (Debian's DPDK): static assert in main.c */
 
 struct vfwd_static_vf {
 	char *devargs; /* PCI address or vdev devargs, as typed */

@@ -39,14 +39,19 @@ static void queue_lines(FILE *out, unsigned id, const char *dir, const struct re
 			id, dir, i, q[i].cpu, id, dir, i, q[i].pkts_rx);
 }
 
+bool stats_relay_used(const struct relay_info *ri)
+{
+	return ri->vf_name != NULL || ri->virtio_state != VIRTIO_UNINIT ||
+		ri->vf_to_vm.pkts_rx != 0 || ri->vm_to_vf.pkts_rx != 0;
+}
+
 void stats_dump(FILE *out)
 {
 	for (unsigned id = 0; id < relay_max(); id++) {
 		struct relay_info ri;
 		if (relay_get_info(id, &ri) < 0)
 			continue;
-		if (ri.vf_name == NULL && ri.virtio_state == VIRTIO_UNINIT && ri.vf_to_vm.pkts_rx == 0 &&
-			ri.vm_to_vf.pkts_rx == 0)
+		if (!stats_relay_used(&ri))
 			continue;
 		fprintf(out, "relay_%u.active=%s\n", id, ri.active ? "True" : "False");
 		if (ri.vf_to_vm_cpu >= 0)

@@ -1,7 +1,48 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/* Prometheus text exposition of a stats reply, by Prometheus' naming
+ * conventions: counters end in _total, sizes are bytes, and the labels
+ * that describe a relay (socket, VF, NUMA node) live on one
+ * virtio_forwarder_relay_info metric only; every other metric carries the
+ * relay id (and direction, reason, state) to join it with. */
 #include "prom.h"
 
+#include <stddef.h>
 #include <string.h>
+
+typedef Virtioforwarder__RelayState__VFtoVM vf_to_vm_msg;
+typedef Virtioforwarder__RelayState__VMtoVF vm_to_vf_msg;
+
+/* One counter of both directions: the metric family it belongs to, its
+ * reason label (NULL: none) and where the value and its has_ flag sit in
+ * each direction's message. Entries of a family are adjacent. */
+struct prom_counter {
+	const char *family, *help, *reason;
+	size_t vf_to_vm, vm_to_vf, has_vf_to_vm, has_vm_to_vf;
+};
+#define PROM_COUNTER(family, help, reason, a, b)                                        \
+	{"virtio_forwarder_" family "_total", help, reason, offsetof(vf_to_vm_msg, a),      \
+		offsetof(vm_to_vf_msg, b), offsetof(vf_to_vm_msg, has_##a),                 \
+		offsetof(vm_to_vf_msg, has_##b)}
+
+/* a new counter is one line here */
+static const struct prom_counter counters[] = {
+	PROM_COUNTER("rx_packets", "packets received by a relay direction", NULL,
+		pkts_rx_from_vf, pkts_rx_from_vm),
+	PROM_COUNTER("rx_bytes", "bytes received by a relay direction", NULL,
+		bytes_rx_from_vf, bytes_rx_from_vm),
+	PROM_COUNTER("tx_packets", "packets sent by a relay direction", NULL,
+		pkts_tx_to_vm, pkts_tx_to_vf),
+	PROM_COUNTER("tx_bytes", "bytes sent by a relay direction", NULL,
+		bytes_tx_to_vm, bytes_tx_to_vf),
+	PROM_COUNTER("dropped_packets", "packets dropped by a relay direction, by reason",
+		"queue_full", pkts_dropped_vm_queue_full, pkts_dropped_vf_queue_full),
+	PROM_COUNTER("dropped_packets", NULL, "not_connected",
+		pkts_dropped_vm_not_connected, pkts_dropped_vf_not_connected),
+	PROM_COUNTER("dropped_bytes", "bytes dropped by a relay direction, by reason",
+		"queue_full", bytes_dropped_vm_queue_full, bytes_dropped_vf_queue_full),
+	PROM_COUNTER("dropped_bytes", NULL, "not_connected",
+		bytes_dropped_vm_not_connected, bytes_dropped_vf_not_connected),
+};
 
 /* label values escape \, " and newline */
 static void label(FILE *out, const char *name, const char *v, bool comma)
@@ -18,123 +59,110 @@ static void label(FILE *out, const char *name, const char *v, bool comma)
 	fputc('"', out);
 }
 
-static void labels(FILE *out, const Virtioforwarder__RelayState *rs, const char *dir,
-	const char *extra_name, const char *extra)
+/* name{relay="id"[,direction=...][,extra=...]} */
+static void sample(FILE *out, const char *name, const Virtioforwarder__RelayState *rs,
+	const char *dir, const char *extra_name, const char *extra)
 {
-	char id[16];
-	snprintf(id, sizeof(id), "%u", rs->id);
-	fputc('{', out);
-	label(out, "relay", id, false);
-	label(out, "socket", rs->vhost ? rs->vhost->vhost_socket_name : "NONE", true);
-	label(out, "vf", rs->vf && rs->vf->pci_addr_str ? rs->vf->pci_addr_str : "", true);
+	fprintf(out, "%s{relay=\"%u\"", name, rs->id);
 	if (dir != NULL)
 		label(out, "direction", dir, true);
 	if (extra_name != NULL)
 		label(out, extra_name, extra, true);
-	fputc('}', out);
+	fputs("} ", out);
 }
 
-struct metric {
-	const char *name, *help, *type;
-};
-
-static const struct metric metrics[] = {
-	{"virtio_forwarder_relay_active", "1 if both halves of the relay are ready", "gauge"},
-	{"virtio_forwarder_relay_state", "1 for the current state of each half", "gauge"},
-	{"virtio_forwarder_relay_cpu", "worker CPU serving a relay direction", "gauge"},
-	{"virtio_forwarder_rx_packets_total", "packets received by a relay direction", "counter"},
-	{"virtio_forwarder_rx_bytes_total", "bytes received by a relay direction", "counter"},
-	{"virtio_forwarder_tx_packets_total", "packets sent by a relay direction", "counter"},
-	{"virtio_forwarder_tx_bytes_total", "bytes sent by a relay direction", "counter"},
-	{"virtio_forwarder_dropped_packets_total", "packets dropped, by reason", "counter"},
-	{"virtio_forwarder_dropped_bytes_total", "bytes dropped, by reason", "counter"},
-};
-
-/* the counters of one direction, present only while it is active */
-struct dir_view {
-	const char *name;
-	bool has;
-	uint64_t rx_p, rx_b, tx_p, tx_b, full_p, full_b, nc_p, nc_b;
-};
-
-static void views(const Virtioforwarder__RelayState *rs, struct dir_view v[2])
+static void family(FILE *out, const char *name, const char *type, const char *help)
 {
-	const Virtioforwarder__RelayState__VFtoVM *u = rs->vf_to_vm;
-	const Virtioforwarder__RelayState__VMtoVF *d = rs->vm_to_vf;
-	v[0] = (struct dir_view){"vf_to_vm", u && u->has_pkts_rx_from_vf, u ? u->pkts_rx_from_vf : 0,
-		u ? u->bytes_rx_from_vf : 0, u ? u->pkts_tx_to_vm : 0, u ? u->bytes_tx_to_vm : 0,
-		u ? u->pkts_dropped_vm_queue_full : 0, u ? u->bytes_dropped_vm_queue_full : 0,
-		u ? u->pkts_dropped_vm_not_connected : 0, u ? u->bytes_dropped_vm_not_connected : 0};
-	v[1] = (struct dir_view){"vm_to_vf", d && d->has_pkts_rx_from_vm, d ? d->pkts_rx_from_vm : 0,
-		d ? d->bytes_rx_from_vm : 0, d ? d->pkts_tx_to_vf : 0, d ? d->bytes_tx_to_vf : 0,
-		d ? d->pkts_dropped_vf_queue_full : 0, d ? d->bytes_dropped_vf_queue_full : 0,
-		d ? d->pkts_dropped_vf_not_connected : 0, d ? d->bytes_dropped_vf_not_connected : 0};
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void write_metric(FILE *out, unsigned m, const Virtioforwarder__StatsResponse *r)
+static const char *const dir_names[2] = {"vf_to_vm", "vm_to_vf"};
+
+static void write_info(FILE *out, const Virtioforwarder__StatsResponse *r)
 {
-	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", metrics[m].name, metrics[m].help,
-		metrics[m].name, metrics[m].type);
+	family(out, "virtio_forwarder_relay_info", "gauge",
+		"1 for every relay reported, labelled with what describes it");
 	for (size_t i = 0; i < r->n_relay; i++) {
 		const Virtioforwarder__RelayState *rs = r->relay[i];
-		struct dir_view v[2];
-		views(rs, v);
-		if (m == 0) {
-			fputs(metrics[m].name, out);
-			labels(out, rs, NULL, NULL, NULL);
-			fprintf(out, " %d\n", rs->active ? 1 : 0);
-			continue;
-		}
-		if (m == 1) {
-			const char *st[2] = {rs->vf_to_vm ? rs->vf_to_vm->internal_state : "",
-				rs->vm_to_vf ? rs->vm_to_vf->internal_state : ""};
-			for (int k = 0; k < 2; k++) {
-				fputs(metrics[m].name, out);
-				labels(out, rs, v[k].name, "state", st[k]);
-				fputs(" 1\n", out);
-			}
-			continue;
-		}
-		if (m == 2) {
-			bool has[2] = {rs->cpu && rs->cpu->has_vf_to_vm, rs->cpu && rs->cpu->has_vm_to_vf};
-			int cpu[2] = {rs->cpu ? rs->cpu->vf_to_vm : 0, rs->cpu ? rs->cpu->vm_to_vf : 0};
-			for (int k = 0; k < 2; k++)
-				if (has[k]) {
-					fputs(metrics[m].name, out);
-					labels(out, rs, v[k].name, NULL, NULL);
-					fprintf(out, " %d\n", cpu[k]);
-				}
-			continue;
-		}
+		char node[16] = "";
+		if (rs->socket_id != UINT32_MAX)
+			snprintf(node, sizeof(node), "%u", rs->socket_id);
+		fprintf(out, "virtio_forwarder_relay_info{relay=\"%u\"", rs->id);
+		label(out, "socket", rs->vhost ? rs->vhost->vhost_socket_name : "NONE", true);
+		label(out, "vf", rs->vf && rs->vf->pci_addr_str ? rs->vf->pci_addr_str : "", true);
+		label(out, "numa_node", node, true);
+		fputs("} 1\n", out);
+	}
+}
+
+static void write_states(FILE *out, const Virtioforwarder__StatsResponse *r)
+{
+	family(out, "virtio_forwarder_relay_active", "gauge",
+		"1 if both halves of the relay are ready");
+	for (size_t i = 0; i < r->n_relay; i++) {
+		sample(out, "virtio_forwarder_relay_active", r->relay[i], NULL, NULL, NULL);
+		fprintf(out, "%d\n", r->relay[i]->active ? 1 : 0);
+	}
+	family(out, "virtio_forwarder_relay_state", "gauge",
+		"1 for the current state of each half");
+	for (size_t i = 0; i < r->n_relay; i++) {
+		const Virtioforwarder__RelayState *rs = r->relay[i];
+		const char *st[2] = {rs->vf_to_vm ? rs->vf_to_vm->internal_state : "",
+			rs->vm_to_vf ? rs->vm_to_vf->internal_state : ""};
 		for (int k = 0; k < 2; k++) {
-			if (!v[k].has)
-				continue;
-			uint64_t val[] = {0, 0, 0, v[k].rx_p, v[k].rx_b, v[k].tx_p, v[k].tx_b};
-			if (m < 7) {
-				fputs(metrics[m].name, out);
-				labels(out, rs, v[k].name, NULL, NULL);
-				fprintf(out, " %llu\n", (unsigned long long)val[m]);
-				continue;
+			sample(out, "virtio_forwarder_relay_state", rs, dir_names[k], "state", st[k]);
+			fputs("1\n", out);
+		}
+	}
+	family(out, "virtio_forwarder_relay_cpu", "gauge",
+		"worker CPU serving a relay direction");
+	for (size_t i = 0; i < r->n_relay; i++) {
+		const Virtioforwarder__RelayState *rs = r->relay[i];
+		if (rs->cpu == NULL)
+			continue;
+		bool has[2] = {rs->cpu->has_vf_to_vm, rs->cpu->has_vm_to_vf};
+		int cpu[2] = {rs->cpu->vf_to_vm, rs->cpu->vm_to_vf};
+		for (int k = 0; k < 2; k++)
+			if (has[k]) {
+				sample(out, "virtio_forwarder_relay_cpu", rs, dir_names[k], NULL, NULL);
+				fprintf(out, "%d\n", cpu[k]);
 			}
-			uint64_t full = m == 7 ? v[k].full_p : v[k].full_b;
-			uint64_t nc = m == 7 ? v[k].nc_p : v[k].nc_b;
-			fputs(metrics[m].name, out);
-			labels(out, rs, v[k].name, "reason", "queue_full");
-			fprintf(out, " %llu\n", (unsigned long long)full);
-			fputs(metrics[m].name, out);
-			labels(out, rs, v[k].name, "reason", "not_connected");
-			fprintf(out, " %llu\n", (unsigned long long)nc);
+	}
+}
+
+static void write_counter(FILE *out, const struct prom_counter *c,
+	const Virtioforwarder__StatsResponse *r)
+{
+	for (size_t i = 0; i < r->n_relay; i++) {
+		const Virtioforwarder__RelayState *rs = r->relay[i];
+		const char *msg[2] = {(const char *)rs->vf_to_vm, (const char *)rs->vm_to_vf};
+		size_t off[2] = {c->vf_to_vm, c->vm_to_vf};
+		size_t has[2] = {c->has_vf_to_vm, c->has_vm_to_vf};
+		for (int k = 0; k < 2; k++) {
+			/* present only while the direction is active */
+			if (msg[k] == NULL || !*(const protobuf_c_boolean *)(msg[k] + has[k]))
+				continue;
+			uint64_t v;
+			memcpy(&v, msg[k] + off[k], sizeof(v));
+			sample(out, c->family, rs, dir_names[k], c->reason ? "reason" : NULL, c->reason);
+			fprintf(out, "%llu\n", (unsigned long long)v);
 		}
 	}
 }
 
 void prom_write(FILE *out, const Virtioforwarder__StatsResponse *r)
 {
-	fprintf(out, "# HELP virtio_forwarder_up 1 if the daemon answered the stats request\n"
-		     "# TYPE virtio_forwarder_up gauge\nvirtio_forwarder_up %d\n",
-		r != NULL && r->status == VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK);
-	if (r == NULL || r->status != VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK)
+	family(out, "virtio_forwarder_up", "gauge", "1 if the daemon answered the stats request");
+	bool up = r != NULL && r->status == VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK;
+	fprintf(out, "virtio_forwarder_up %d\n", up);
+	if (!up)
 		return;
-	for (unsigned m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++)
-		write_metric(out, m, r);
+	write_info(out, r);
+	write_states(out, r);
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		const struct prom_counter *c = &counters[i];
+		if (i == 0 || strcmp(c->family, counters[i - 1].family) != 0)
+			family(out, c->family, "counter", c->help);
+		write_counter(out, c, r);
+	}
 }

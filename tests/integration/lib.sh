@@ -48,6 +48,9 @@ cleanup() {
 	fi
 	rm -rf "$WORK"
 	rm -rf /var/run/dpdk/"$TAG"* 2>/dev/null || true
+	# a daemon on hugepages keeps its files for secondaries (dumpcap); EAL
+	# leaves one page behind on exit, reclaimed only by the same prefix
+	rm -f /dev/hugepages/"$TAG"*map_* 2>/dev/null || true
 	exit $rc
 }
 trap cleanup EXIT

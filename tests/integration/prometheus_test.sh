@@ -25,8 +25,10 @@ get() { $PY -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.arg
 wait_for 10 get "http://127.0.0.1:$EXP_PORT/metrics" || fail "exporter does not answer"
 get "http://127.0.0.1:$EXP_PORT/metrics" >"$WORK/metrics.txt"
 grep -q '^virtio_forwarder_up 1$' "$WORK/metrics.txt" || fail "up != 1"
-grep -q '^virtio_forwarder_relay_active{relay="1",socket=".*virtio-forwarder1.sock",vf="net_tap0,iface=vf0"} 1$' \
-	"$WORK/metrics.txt" || fail "relay_active line: $(grep relay_active "$WORK/metrics.txt" | head -3)"
+grep -q '^virtio_forwarder_relay_active{relay="1"} 1$' "$WORK/metrics.txt" ||
+	fail "relay_active line: $(grep relay_active "$WORK/metrics.txt" | head -3)"
+grep -q '^virtio_forwarder_relay_info{relay="1",socket=".*virtio-forwarder1.sock",vf="net_tap0,iface=vf0",numa_node="0"} 1$' \
+	"$WORK/metrics.txt" || fail "relay_info line: $(grep relay_info "$WORK/metrics.txt" | head -3)"
 grep -q '^# TYPE virtio_forwarder_rx_packets_total counter$' "$WORK/metrics.txt" || fail "no TYPE line"
 $PY -c 'import sys, urllib.request, urllib.error
 try:
@@ -65,6 +67,9 @@ done
 log "prometheus: rx_packets_total{relay=1,vm_to_vf} = $want, as the daemon counts"
 q2='virtio_forwarder_relay_state%7Brelay%3D%221%22%2Cstate%3D%22DPDK_READY%22%7D'
 [ "$(query "$q2")" = 1 ] || fail "state metric"
+# the info metric joins the descriptive labels to any series by relay id
+q3='virtio_forwarder_rx_packets_total%7Bdirection%3D%22vm_to_vf%22%7D+*+on(relay)+group_left(vf)+virtio_forwarder_relay_info%7Bvf%3D%22net_tap0%2Ciface%3Dvf0%22%7D'
+[ "$(query "$q3")" = "$want" ] || fail "join with relay_info: $(query "$q3")"
 stop_vm vm
 stop_daemon d
 wait_for 10 sh -c "'$PY' -c 'import urllib.request; print(urllib.request.urlopen(\"http://127.0.0.1:$EXP_PORT/metrics\", timeout=5).read().decode())' | grep -q '^virtio_forwarder_up 0$'" ||

@@ -50,6 +50,9 @@ wait_for 30 grep -q "ready:" "$WORK/svc.log" || fail "installed service did not 
 	--device net_null0 --zmq_ep "ipc://$WORK/ep/port_control" || fail "port_control alias"
 /usr/lib/virtio-forwarder/virtioforwarder_stats.py --stats-ep "ipc://$WORK/ep/stats" \
 	--include-inactive --delay 0 | grep "relay_2.vf.pci_addr_str=net_null0" >/dev/null || fail "stats alias"
+# the path OpenStack's Agilio os-vif plugin hard-codes (openstack_test runs it)
+[ "$(readlink -f /usr/lib64/virtio-forwarder/virtioforwarder_port_control.py)" = \
+	/usr/lib/virtio-forwarder/port_control ] || fail "no /usr/lib64/virtio-forwarder alias"
 [ -S "$WORK/sock/virtio-forwarder2.sock" ] || fail "static sockets of the shipped config"
 kill -TERM $svc
 rc=0

@@ -26,7 +26,7 @@ for f in usr/bin/virtio-forwarder etc/default/virtioforwarder \
 	usr/lib/virtio-forwarder/monitor_load usr/lib/virtio-forwarder/vfwd-exporter \
 	usr/lib/virtio-forwarder/core_scheduler usr/lib/virtio-forwarder/vio4wd_core_scheduler.py \
 	lib/systemd/system/vio4wd_core_scheduler.service \
-	usr/share/doc/virtio-forwarder/README.md usr/share/doc/virtio-forwarder/examples/vhostuser-client.xml; do
+	usr/share/doc/virtio-forwarder/README.md usr/share/doc/virtio-forwarder/docs/HACKING.md usr/share/doc/virtio-forwarder/examples/vhostuser-client.xml; do
 	[ -e "$R/$f" ] || fail "not installed: /$f"
 done
 grep -q "^VIRTIOFWD_BINARY=/usr/bin/virtio-forwarder$" "$R/etc/default/virtioforwarder" ||
@@ -173,6 +173,18 @@ grep -q "relay_1.vf_to_vm.internal_state=DPDK_ADDED" <<<"$out" || fail "static V
 grep -q "STATUS=" "$WORK/notify.log" || fail "no STATUS= line"
 [ "$(cat "$WORK/run/virtio-forwarder.pid")" = "$svc" ] || fail "the start script must exec the daemon"
 grep -q "^<5>ready: " "$WORK/svc.log" || fail "no journald priority prefix: $(head -3 "$WORK/svc.log")"
+# pre-start of a second start must leave the running daemon's PID file
+# alone (its comm, "virtio-forwarde", is cut to 15 characters)
+VIRTIOFWD_CONFIG=$WORK/cfg4 "$R/usr/lib/virtio-forwarder/vio4wd-pre-start.sh" >"$WORK/pre2.out" 2>&1 &&
+	fail "pre-start succeeded while the daemon runs"
+grep -q "already running (pid $svc" "$WORK/pre2.out" || fail "pre-start: $(cat "$WORK/pre2.out")"
+[ "$(cat "$WORK/run/virtio-forwarder.pid" 2>/dev/null)" = "$svc" ] ||
+	fail "pre-start removed the running daemon's PID file"
+# and the daemon's lock still keeps a second instance out
+"$BUILD/src/virtio-forwarder" -C 1 -n --pid-path "$WORK/run" -d -- --no-huge -m 64 \
+	--file-prefix="${TAG}svc2" >"$WORK/second.log" 2>&1 && fail "a second daemon started"
+grep -q "another instance is running" "$WORK/second.log" || fail "second daemon: $(cat "$WORK/second.log")"
+log "pre-start leaves a running daemon alone: ok"
 kill -TERM "$svc"
 rc=0
 wait "$svc" || rc=$?

@@ -44,7 +44,7 @@ static void test_default_argv(void **state)
 	build(argv, 5, &a);
 	assert_string_equal(join(&a),
 		"virtio-forwarder --main-lcore 0 -c 0x7 --log-level 7 --huge-dir /dev/hugepages "
-		"--huge-unlink --file-prefix virtio-forwarder_ -a ffff:ff:ff.f -n 4 --syslog local0");
+		"--file-prefix virtio-forwarder_ -a ffff:ff:ff.f -n 4 --syslog local0");
 	eal_args_free(&a);
 }
 
