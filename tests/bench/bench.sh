@@ -30,6 +30,12 @@
 #                default $SIZES; with 64, 576 and 1518 an IMIX row is added:
 #                7:4:1 of those sizes, instructions/packet add up per packet)
 #   OUT          result lines, default /tmp/perfbench/bench-<date>.txt
+#   BENCH_REF    the candidate whose ratios against every other one are
+#                printed (REF/other), default the last of BENCH_FWDS
+#   OWN_RE_NAME  regex of candidate NAME's own binary (per-object shares of
+#                its instructions, objshare.sh; testpmd: dpdk-testpmd)
+#   FWD_USR1_NAME=1  send candidate NAME SIGUSR1 after a wall-clock run (our
+#                daemon dumps its worker's cycles per packet)
 # Example (A/A check of the method itself, testpmd against itself):
 #   FWD_CMD_tp2='dpdk-testpmd -l 0,1 --file-prefix=${FP}fwd -m 512 --no-pci
 #     --vdev net_vhost0,iface=$VHOST_SOCK,queues=1 --vdev $VF_DEVARGS --
@@ -38,6 +44,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 FWDS=(${BENCH_FWDS:-testpmd ours})
+REF=${BENCH_REF:-${FWDS[${#FWDS[@]}-1]}}
 MODES=${MODES:-loop f2v v2f}; SIZES=${SIZES:-64 1518}; REPS=${REPS:-8}
 export SECS=${SECS:-4}
 OUT=${OUT:-/tmp/perfbench/bench-$(date +%Y%m%d-%H%M%S).txt}
@@ -62,10 +69,13 @@ if [ "${CG:-1}" = 1 ] && command -v valgrind > /dev/null; then
         if [ "$f" = testpmd ]; then
           line=$(FWD=testpmd SECS=${CG_SECS:-10} timeout 300 "$here/cg.sh" "$mode" "$size" 2>/dev/null | tail -1)
         else
-          v=FWD_CMD_$f
-          line=$(FWD=cmd FWD_CMD="${!v}" SECS=${CG_SECS:-10} timeout 300 "$here/cg.sh" "$mode" "$size" 2>/dev/null | tail -1)
+          v=FWD_CMD_$f; o=OWN_RE_$f
+          line=$(FWD=cmd FWD_CMD="${!v}" CG_TAG=$f OWN_RE="${!o:-$f}" SECS=${CG_SECS:-10} \
+            timeout 600 "$here/cg.sh" "$mode" "$size" 2>/dev/null | tail -1)
         fi
         echo "cg cand=$f $line" | tee -a "$OUT"
+        # where the reference candidate's own code stands (objshare.sh)
+        [ "$f" = "$REF" ] && echo "own dir=$mode size=$size pct=$(sed -n 's/.* own_pct=\([0-9.NA]*\).*/\1/p' <<< "$line") cand=$f" | tee -a "$OUT"
       done
     done
   done
@@ -84,8 +94,8 @@ for ((r = 1; r <= REPS; r++)); do
         if [ "$f" = testpmd ]; then
           line=$(FWD=testpmd timeout 180 "$here/pvp.sh" "$mode" "$size" 2>/dev/null | tail -1)
         else
-          v=FWD_CMD_$f
-          line=$(FWD=cmd FWD_CMD="${!v}" timeout 180 "$here/pvp.sh" "$mode" "$size" 2>/dev/null | tail -1)
+          v=FWD_CMD_$f; u=FWD_USR1_$f
+          line=$(FWD=cmd FWD_CMD="${!v}" FWD_USR1=${!u:-0} timeout 180 "$here/pvp.sh" "$mode" "$size" 2>/dev/null | tail -1)
         fi
         echo "cand=$f rep=$r c2c_ns=$ns place=$pl $line" | tee -a "$OUT"
       done
@@ -102,28 +112,37 @@ done
 # ratios 0.99-1.02 with 8 runs each; 3-run subsets once gave 0.50.
 echo
 echo "== instructions per packet (callgrind, forwarder thread(s) only; lower is better)"
-awk -v fw="${FWDS[*]}" '
+awk -v fw="${FWDS[*]}" -v ref="$REF" '
   /^cg cand=/ { delete kv2; for (i = 2; i <= NF; i++) { split($i, kv, "="); kv2[kv[1]] = kv[2] }
     k = kv2["dir"] " " kv2["size"]; v[k, kv2["cand"]] = kv2["ir_per_pkt"]; keys[k] = 1 }
+  function ratios(val,   i, s) { s = ""
+    for (i = 1; i <= nf; i++) if (F[i] != ref)
+      s = s sprintf("  %s", (val[ref] > 0 && val[F[i]] > 0) ? sprintf("%.2f", val[ref] / val[F[i]]) : "NA")
+    return s }
   END { nf = split(fw, F, " "); printf "%-5s %5s", "#mode", "size"; for (i = 1; i <= nf; i++) printf " %10s", F[i]
-    if (nf >= 2) printf "  %s/%s", F[2], F[1]; printf "\n"
-    for (k in keys) { split(k, s, " "); printf "%-5s %5s", s[1], s[2]
-      for (i = 1; i <= nf; i++) printf " %10s", v[k, F[i]]
-      if (nf >= 2 && v[k, F[1]] > 0 && v[k, F[2]] > 0) printf "  %.2f", v[k, F[2]] / v[k, F[1]]
-      printf "\n" }
+    for (i = 1; i <= nf; i++) if (F[i] != ref) printf "  %s/%s", ref, F[i]; printf "\n"
+    for (k in keys) { split(k, s, " "); printf "%-5s %5s", s[1], s[2]; delete x
+      for (i = 1; i <= nf; i++) { printf " %10s", v[k, F[i]]; x[F[i]] = v[k, F[i]] }
+      printf "%s\n", ratios(x) }
     # simple IMIX, 7:4:1 of 64/576/1518 B: a packet mix costs the weighted
     # mean of its sizes (instructions per packet add up)
     split("v2f f2v", D, " ")
     for (d = 1; d <= 2; d++) {
       ok = 1; for (i = 1; i <= nf; i++) for (z = 1; z <= 3; z++) { sz = (z == 1 ? 64 : z == 2 ? 576 : 1518); if (!(v[D[d] " " sz, F[i]] > 0)) ok = 0 }
       if (!ok) continue
-      printf "%-5s %5s", D[d], "imix"
-      for (i = 1; i <= nf; i++) { m[i] = (7 * v[D[d] " 64", F[i]] + 4 * v[D[d] " 576", F[i]] + v[D[d] " 1518", F[i]]) / 12; printf " %10.1f", m[i] }
-      if (nf >= 2) printf "  %.2f", m[2] / m[1]
-      printf "\n" } }' "$OUT" | sort -k1,1 -k2,2n | tee "$OUT.summary"
+      printf "%-5s %5s", D[d], "imix"; delete x
+      for (i = 1; i <= nf; i++) { x[F[i]] = (7 * v[D[d] " 64", F[i]] + 4 * v[D[d] " 576", F[i]] + v[D[d] " 1518", F[i]]) / 12; printf " %10.1f", x[F[i]] }
+      printf "%s\n", ratios(x) } }' "$OUT" | sort -k1,1 -k2,2n | tee "$OUT.summary"
+echo
+echo "== where the instructions go (callgrind self cost per object, % of the candidate's instructions)"
+awk '/^cg cand=/ && / own_pct=[0-9]/ { delete kv2; for (i = 2; i <= NF; i++) { split($i, kv, "="); kv2[kv[1]] = kv[2] }
+    printf "%-8s %-4s %5s  own=%-5s vhost=%-5s net_vhost=%-5s vf_pmd=%-5s mempool=%-5s mbuf=%-5s ethdev=%-5s libc=%-5s ldso=%-5s eal+other=%.1f\n",
+      kv2["cand"], kv2["dir"], kv2["size"], kv2["own_pct"], kv2["vhost_pct"], kv2["net_vhost_pct"], kv2["vf_pmd_pct"],
+      kv2["mempool_pct"], kv2["mbuf_pct"], kv2["ethdev_pct"], kv2["libc_pct"], kv2["ldso_pct"], kv2["eal_pct"] + kv2["other_pct"] }
+  /^own dir=/ { print }' "$OUT" | tee -a "$OUT.summary"
 echo
 echo "== wall-clock Mpps seen by the VM (loop = both directions summed; higher is better)"
-awk -v fw="${FWDS[*]}" '
+awk -v fw="${FWDS[*]}" -v ref="$REF" '
   function sortq(arr, n, q,   i, j, t, b) {
     if (!n) return 0
     for (i = 1; i <= n; i++) b[i] = arr[i]
@@ -144,7 +163,7 @@ awk -v fw="${FWDS[*]}" '
     nf = split(fw, F, " ")
     printf "%-5s %5s", "#mode", "size"
     for (i = 1; i <= nf; i++) printf " | %-8s %6s %6s %6s %5s", F[i], "p50", "p90", "best", "fast"
-    if (nf >= 2) printf " | %s/%s: p90 best", F[2], F[1]
+    for (i = 1; i <= nf; i++) if (F[i] != ref) printf " | %s/%s: p90 best", ref, F[i]
     printf "\n"
     for (mk in keys) {
       split(mk, s, " "); printf "%-5s %5s", s[1], s[2]; ok = 1
@@ -154,10 +173,11 @@ awk -v fw="${FWDS[*]}" '
         for (j = 1; j <= nw[k]; j++) if (x[j] >= 0.9 * p90) fast++
         fast = nw[k] ? fast / nw[k] : 0
         printf " | %-8s %6.2f %6.2f %6.2f %5.2f", "(" nr[k] "r)", p50, p90, best[k], fast
-        P[i] = p90; B[i] = best[k]; if (fast < 0.15 || nr[k] < 7) ok = 0
+        P[F[i]] = p90; B[F[i]] = best[k]; if (fast < 0.15 || nr[k] < 7) ok = 0
       }
-      if (nf >= 2) printf " | %.2f %.2f%s", (P[1] ? P[2] / P[1] : 0), (B[1] ? B[2] / B[1] : 0), ok ? "" : "  (inconclusive: <7 runs or few fast windows)"
-      printf "\n"
+      for (i = 1; i <= nf; i++) if (F[i] != ref)
+        printf " | %.2f %.2f", (P[F[i]] ? P[ref] / P[F[i]] : 0), (B[F[i]] ? B[ref] / B[F[i]] : 0)
+      printf "%s\n", ok ? "" : "  (inconclusive: <7 runs or few fast windows)"
     }
   }' "$OUT" | sort -k1,1 -k2,2n | tee -a "$OUT.summary"
 echo

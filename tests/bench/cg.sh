@@ -21,7 +21,18 @@
 #      virtio_user ports. BUSY=one: only relay 0 carries traffic, the others
 #      are connected and idle (a VF with nothing to receive, a VM port the VM
 #      does not poll); BUSY=all: every relay carries the same traffic.
+#      VM_PROCS=K: the relays' VMs are K testpmd processes (relay i's port in
+#      process i / ceil(N/K)); BUSY=one starts only process 0.
+#      VM_MB=512: each VM process's hugepage memory (-m; 256 gives 32768 mbufs
+#      instead of 65536: the relay-count points use it for 1 relay and N alike)
+#      QUEUES=Q: the VM's ports have Q queue pairs (queues=Q, --rxq/--txq Q,
+#      txonly with --txonly-multi-flow so that flows differ); the VF's queue
+#      count is the forwarder's choice. Prints queues_used= (the VM's queues
+#      that carried packets in the measured direction, from its xstats).
+#      CG_TAG: name of the profile directory (default $FWD); OWN_RE: regex of
+#      the forwarder's own binary for the per-object shares (objshare.sh)
 # prints: dir= size= fwd= pkts= ir= ir_per_pkt= top=<profile of the hottest thread>
+#      and <group>_pct= shares of the instructions per object group
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tp.sh"
@@ -29,11 +40,12 @@ dir=${1:?v2f|f2v}; size=${2:?SIZE}
 SECS=${SECS:-10}
 TP_STATE=${TP_STATE:-/tmp/perfbench}/run.$$   # private: runs never share state
 FWD=${FWD:-testpmd}
-OUT=${CG_OUT:-/tmp/perfbench/cg}/$FWD-$dir-$size
+OUT=${CG_OUT:-/tmp/perfbench/cg}/${CG_TAG:-$FWD}-$dir-$size
 SOCK=$TP_STATE/vhost0.sock   # our daemon names relay 0 vhost0.sock
 export FP=pbcg$$
 mkdir -p "$OUT"; rm -f "$OUT"/callgrind.out* "$SOCK"
-cleanup() { tp_stop vm; tp_stop fwd; rm -f /dev/hugepages/${FP}*map_* "$SOCK"; rm -rf "$TP_STATE"; }
+cleanup() { for ((p = 0; p < ${VM_PROCS:-1}; p++)); do tp_stop "$(vmname $p)"; done; tp_stop fwd; rm -f /dev/hugepages/${FP}*map_* "$SOCK"; rm -rf "$TP_STATE"; }
+vmname() { if [ "$1" = 0 ]; then echo vm; else echo "vm$1"; fi; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 case $dir in
@@ -42,12 +54,19 @@ case $dir in
   *) echo "DIR must be v2f or f2v" >&2; exit 2 ;;
 esac
 vfdev="net_null0,$vfargs"
-RELAYS=${RELAYS:-1}; BUSY=${BUSY:-one}
-EXTRA_VFS=; vm_vdevs=(--vdev "net_virtio_user0,path=$SOCK,queues=1")
-for ((i = 1; i < RELAYS; i++)); do
-  if [ "$BUSY" = all ]; then a=$vfargs; else a="size=$size,no-rx=1"; fi
-  EXTRA_VFS="$EXTRA_VFS -P net_null$i,$a=$i"
-  vm_vdevs+=(--vdev "net_virtio_user$i,path=$TP_STATE/vhost$i.sock,queues=1")
+RELAYS=${RELAYS:-1}; BUSY=${BUSY:-one}; Q=${QUEUES:-1}
+K=${VM_PROCS:-1}; [ "$K" -gt "$RELAYS" ] && K=$RELAYS
+PER=$(( (RELAYS + K - 1) / K ))   # ports per VM process
+K=$(( (RELAYS + PER - 1) / PER ))
+EXTRA_VFS=
+declare -a vm_vdevs
+for ((i = 0; i < RELAYS; i++)); do
+  if [ "$i" -gt 0 ]; then
+    if [ "$BUSY" = all ]; then a=$vfargs; else a="size=$size,no-rx=1"; fi
+    EXTRA_VFS="$EXTRA_VFS -P net_null$i,$a=$i"
+  fi
+  p=$((i / PER))
+  vm_vdevs[p]="${vm_vdevs[p]:-} --vdev net_virtio_user$i,path=$TP_STATE/vhost$i.sock,queues=$Q"
 done
 export EXTRA_VFS
 VG="valgrind --tool=callgrind --separate-threads=yes --instr-atstart=no --callgrind-out-file=$OUT/callgrind.out.%p"
@@ -68,36 +87,68 @@ vgpid=$(cat "$TP_STATE/fwd/pid")
 for ((i = 1; i < RELAYS; i++)); do   # every relay's socket is up before the VM connects
   for j in $(seq 600); do [ -S "$TP_STATE/vhost$i.sock" ] && break; sleep 0.1; done
 done
-tp_start vm -l 0,1 --main-lcore 1 --file-prefix=${FP}vm -m 512 --single-file-segments \
-  --no-pci "${vm_vdevs[@]}" -- -i --nb-cores=1 --total-num-mbufs=65536 \
-  --port-topology=loop --forward-mode=$vmmode --txpkts=$size
-tp_wait_log vm 'testpmd>' $((60 + 30 * RELAYS)) || exit 1   # valgrind: slow vhost-user set-up
+# the VM(s): forwarding lcore 0, main lcore 1 (sleeps)
+VM_MB=${VM_MB:-512}
+vmmem=(-m "$VM_MB" --single-file-segments); nmb=$((VM_MB * 128))
+mq=(); [ -n "${QUEUES:-}" ] && mq=(--rxq="$Q" --txq="$Q" --txonly-multi-flow)
+for ((p = 0; p < K; p++)); do
+  # shellcheck disable=SC2086
+  tp_start "$(vmname $p)" -l 0,1 --main-lcore 1 --file-prefix=${FP}vm$p "${vmmem[@]}" \
+    --no-pci ${vm_vdevs[p]} -- -i --nb-cores=1 --total-num-mbufs=$nmb \
+    --port-topology=loop --forward-mode=$vmmode --txpkts=$size "${mq[@]}"
+done
+for ((p = 0; p < K; p++)); do   # valgrind: slow vhost-user set-up
+  tp_wait_log "$(vmname $p)" 'testpmd>' $((60 + 30 * PER)) || exit 1
+done
 # one busy relay: the VM polls (and sends on) port 0 only
 [ "$RELAYS" -gt 1 ] && [ "$BUSY" = one ] && tp_cmd vm 'set portlist 0' 0.5 > /dev/null
 sleep $((2 + RELAYS / 4))
-tp_cmd vm start 0.5 > /dev/null
+for ((p = 0; p < K; p++)); do
+  [ "$p" -gt 0 ] && [ "$BUSY" = one ] && break   # the other processes' ports stay idle
+  tp_cmd "$(vmname $p)" start 0.5 > /dev/null
+done
 [ "$FWD" = testpmd ] && tp_cmd fwd start 1 > /dev/null
 sleep 4
-# the VM counters are read right after instrumentation is on and right before
-# the dump; callgrind_control itself takes ~0.1-0.3 s each way (timed below)
-vlog=$TP_STATE/vm/log
+# instructions count from callgrind_control -i on to -d, each of which takes
+# ~0.1-0.3 s to act (seconds on a loaded host; timed as ctl_s). The VM
+# counters are read just before and just after each: packets = the mean of
+# the inner (after on .. before dump) and outer (before on .. after dump)
+# counts, so the count matches the instructions' window, whenever within
+# each call it takes effect (under valgrind the forwarder's rate is steady)
+declare -a n0
+show() { for ((p = 0; p < K; p++)); do echo 'show port stats all' > "$TP_STATE/$(vmname $p)/in"; done; }
+for ((p = 0; p < K; p++)); do n0[p]=$(wc -c < "$TP_STATE/$(vmname $p)/log"); done
+show; sleep 0.05
 ta=$(date +%s.%N); callgrind_control -i on "$vgpid" > /dev/null 2>&1; tb=$(date +%s.%N)
-n0=$(wc -c < "$vlog"); echo 'show port stats all' > "$TP_STATE/vm/in"
+show
 sleep "$SECS"
-echo 'show port stats all' > "$TP_STATE/vm/in"
+show; sleep 0.05
 tc=$(date +%s.%N); callgrind_control -d "$vgpid" > /dev/null 2>&1; td=$(date +%s.%N)
+show
 callgrind_control -i off "$vgpid" > /dev/null 2>&1
 sleep 0.5
-blk=$(tail -c +$((n0 + 1)) "$vlog")
-c0=$(awk '/NIC statistics for port 0/{n++} n==1' <<< "$blk")
-c1=$(awk '/NIC statistics for port 0/{n++} n==2' <<< "$blk")
-pk=0
-for ((i = 0; i < RELAYS; i++)); do
-  pk=$(( pk + $(port_counter "$c1" $i $col) - $(port_counter "$c0" $i $col) ))
+inner=0; outer=0
+for ((p = 0; p < K; p++)); do
+  blk=$(tail -c +$((n0[p] + 1)) "$TP_STATE/$(vmname $p)/log")
+  for ((s = 1; s <= 4; s++)); do
+    c[s]=$(awk -v s=$s '/NIC statistics for port 0/{n++} n==s' <<< "$blk")
+  done
+  for ((i = p * PER; i < RELAYS && i < (p + 1) * PER; i++)); do
+    j=$((i - p * PER))
+    inner=$(( inner + $(port_counter "${c[3]}" $j $col) - $(port_counter "${c[2]}" $j $col) ))
+    outer=$(( outer + $(port_counter "${c[4]}" $j $col) - $(port_counter "${c[1]}" $j $col) ))
+  done
 done
+pk=$(( (inner + outer) / 2 ))
+# queues of relay 0's VM port that carried packets in this direction
+qused=NA
+if [ -n "${QUEUES:-}" ]; then
+  case $dir in v2f) qre='^ *tx_q[0-9]+_good_packets:' ;; *) qre='^ *rx_q[0-9]+_good_packets:' ;; esac
+  qused=$(tp_cmd vm 'show port xstats 0' 0.5 | grep -E "$qre" | awk '$2 > 0 {n++} END {print n + 0}')
+fi
 skew=$(echo "$tb - $ta + $td - $tc" | bc)
 sleep 1
-tp_stop vm; tp_stop fwd
+for ((p = 0; p < K; p++)); do tp_stop "$(vmname $p)"; done; tp_stop fwd
 # sum Ir over every thread of the dump (the fwd lcore dominates)
 ir=0; best=0; bf=
 for f in "$OUT"/callgrind.out.*.1-*; do   # the files of dump no. 1 = the window
@@ -106,4 +157,7 @@ for f in "$OUT"/callgrind.out.*.1-*; do   # the files of dump no. 1 = the window
   ir=$((ir + v)); [ "$v" -gt "$best" ] && { best=$v; bf=$f; }
 done
 [ -n "$bf" ] && callgrind_annotate --inclusive=no "$bf" 2>/dev/null | sed -n '/file:function/,$p' | head -25 > "$OUT/top.txt"
-echo "dir=$dir size=$size fwd=$FWD relays=$RELAYS busy=$BUSY secs=$SECS pkts=$pk ir=$ir ir_per_pkt=$(echo "scale=1; $ir / ($pk + (0 == $pk))" | bc) ctl_s=$(printf %.2f "$skew") top=$OUT/top.txt"
+# per-object shares over every thread of the window (same total as ir)
+case $FWD in testpmd) own=${OWN_RE:-dpdk-testpmd} ;; *) own=${OWN_RE:-virtio-forwarder} ;; esac
+share=$("$here/objshare.sh" "$own" "$OUT"/callgrind.out.*.1-* 2>/dev/null || echo own_pct=NA)
+echo "dir=$dir size=$size fwd=$FWD relays=$RELAYS busy=$BUSY vm_procs=$K queues=$Q queues_used=$qused secs=$SECS pkts=$pk pkts_inner=$inner pkts_outer=$outer ir=$ir ir_per_pkt=$(echo "scale=1; $ir / ($pk + (0 == $pk))" | bc) ctl_s=$(printf %.2f "$skew") top=$OUT/top.txt $share"

@@ -17,7 +17,13 @@
 #        process on the VF side, shares a core: shows contention)
 # env: SECS=5 (measured: 2*SECS windows of 0.5 s), WARM=2, FWD=testpmd|cmd, FWD_CMD (when
 #      FWD=cmd: a command exec'd with VHOST_SOCK, VF_DEVARGS, FP exported; see
-#      bench.sh for the contract), TP_STATE (parent dir), VERBOSE=1
+#      bench.sh for the contract), TP_STATE (parent dir), VERBOSE=1,
+#      FWD_USR1=1 (FWD=cmd: SIGUSR1 after the windows; our daemon then logs
+#      its worker's cycles per packet; other forwarders may die of it),
+#      QUEUES=Q (the VM's port with Q queue pairs: queues=Q, --rxq/--txq Q,
+#      txonly/flowgen with --txonly-multi-flow; the VF's queues are the
+#      forwarder's choice; prints queues_used=, the VM's queues that carried
+#      packets in the measured direction)
 # prints one line: p10/p50/p90 of the 0.5 s window rates in Mpps seen by the VM
 #      (v2f: VM tx accepted; f2v: VM rx; bi/loop: VM rx+tx), rates=all windows,
 #      fwd_cpp = forwarder busy cycles per packet from testpmd
@@ -87,10 +93,11 @@ esac
 for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
 
 # ---- the VM: virtio_user, forwarding lcore 0, main lcore 1 (sleeps)
+Q=${QUEUES:-1}; mq=(); [ -n "${QUEUES:-}" ] && mq=(--rxq="$Q" --txq="$Q" --txonly-multi-flow)
 tp_start vm -l 0,1 --main-lcore 1 --file-prefix=${FP}vm -m 512 --single-file-segments \
-  --no-pci --vdev "net_virtio_user0,path=$SOCK,queues=1,queue_size=${QSIZE:-256}" -- -i \
+  --no-pci --vdev "net_virtio_user0,path=$SOCK,queues=$Q,queue_size=${QSIZE:-256}" -- -i \
   --nb-cores=1 --port-topology=loop --forward-mode=$vmmode --txpkts=$size \
-  --record-burst-stats
+  --record-burst-stats "${mq[@]}"
 tp_wait_log vm 'testpmd>' 30 || exit 1
 sleep 0.5
 
@@ -133,7 +140,11 @@ if isft; then
   drop=$(awk '/Accumulated/{a=1} a && /TX-dropped/{print $4; exit}' <<< "$fs")
   out="$out fwd_out_mpps=$fmpps fwd_cpp=${cpp:-NA} fwd_txdrop=${drop:-NA}"
 fi
-if [ "${FWD:-testpmd}" = cmd ] && tp_alive fwd; then
+if [ -n "${QUEUES:-}" ]; then
+  case $dir in v2f) qre='^ *tx_q[0-9]+_good_packets:' ;; f2v) qre='^ *rx_q[0-9]+_good_packets:' ;; *) qre='^ *[rt]x_q[0-9]+_good_packets:' ;; esac
+  out="$out queues=$Q queues_used=$(tp_cmd vm 'show port xstats 0' 0.5 | grep -E "$qre" | awk '$2 > 0 {n++} END {print n + 0}')"
+fi
+if [ "${FWD:-testpmd}" = cmd ] && [ "${FWD_USR1:-0}" = 1 ] && tp_alive fwd; then
   # virtio-forwarder: its worker's own cost counters (SIGUSR1 dump)
   kill -USR1 "$(cat "$TP_STATE/fwd/pid")"; sleep 0.5
   cpp=$(sed -n 's/.*worker_1.cycles_per_packet=\([0-9.]*\).*/\1/p' "$TP_STATE/fwd/log" | tail -1)
