@@ -97,7 +97,11 @@ int vf_configure(uint16_t port, struct rte_mempool *mp, struct vf_setup *vs, str
 	}
 	uint64_t want_tx = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
 		RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	if (relay_cfg.enable_tso)
+	/* net_tap (22.11) refuses TSO frames whose MSS plus headers exceed its
+	 * MTU, which it caps at 1504: a 1500-MTU guest's full segments (1514)
+	 * never pass. Its TSO is left unused; the relay segments (librte_gso) */
+	bool tso_broken = info.driver_name != NULL && strcmp(info.driver_name, "net_tap") == 0;
+	if (relay_cfg.enable_tso && !tso_broken)
 		want_tx |= RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_UDP_TSO;
 	conf.txmode.offloads = info.tx_offload_capa & want_tx;
 	vs->tx_capa = conf.txmode.offloads;
@@ -122,11 +126,16 @@ int vf_configure(uint16_t port, struct rte_mempool *mp, struct vf_setup *vs, str
 		mtu > info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN)
 		mtu = info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN;
 	ret = rte_eth_dev_set_mtu(port, (uint16_t)mtu);
-	if (ret < 0 && ret != -ENOTSUP)
+	uint16_t cur;
+	if (ret < 0 && ret != -ENOTSUP) {
 		LOG(WARNING, "vf port %u: rte_eth_dev_set_mtu %u: %s", port, mtu,
 			rte_strerror(-ret));
-	uint16_t cur;
-	vs->mtu = rte_eth_dev_get_mtu(port, &cur) == 0 && cur > 0 ? cur : (uint16_t)mtu;
+		if (rte_eth_dev_get_mtu(port, &cur) == 0 && cur > 0)
+			mtu = cur;
+	}
+	/* a PMD without an MTU to set (net_pcap, net_ring) carries what it
+	 * can receive: it still reports the default 1500, not its limit */
+	vs->mtu = (uint16_t)mtu;
 	uint16_t nb_rx = (uint16_t)pool_ring_size(RELAY_RX_DESC, nq);
 	uint16_t nb_tx = (uint16_t)pool_ring_size(RELAY_TX_DESC, nq);
 	rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rx, &nb_tx);

@@ -49,6 +49,13 @@ mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,www,etc,lib/modules
 cp /bin/busybox "$root/bin/busybox"
 file -L /bin/busybox | grep -q 'statically linked' || { echo "need busybox-static" >&2; exit 1; }
 cp modules/*.ko modules/order "$root/lib/modules/"
+# ethtool (the host's, with the libraries it loads): tests change the
+# guest's queue count at run time with ethtool -L, as an operator would
+cp /usr/sbin/ethtool "$root/sbin/ethtool"
+for lib in $(ldd /usr/sbin/ethtool | grep -o '/[^ ]*'); do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
 echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
 cp "$HERE/guest-init.sh" "$root/init"
 chmod +x "$root/init"

@@ -5,7 +5,8 @@
 # peer:P (printing their sha256), serves /www/big (N bytes, sha256 printed)
 # over HTTP for vmt_hold seconds, then prints VMT RESULT PASS|FAIL and
 # powers off. Lines of interest start with "VMT ".
-# vmt_mtu=M sets eth0's MTU. If /vmt-script.sh exists (run-guest.sh
+# vmt_mtu=M sets eth0's MTU; vmt_size=S the ping payload; vmt_toggle=1
+# runs ethtool -L eth0 combined 1, then 2, after sending. If /vmt-script.sh exists (run-guest.sh
 # GUEST_SCRIPT), it runs instead of that program once eth0 is up, with the
 # vmt_* variables exported; its exit status decides PASS or FAIL.
 /bin/busybox --install -s
@@ -50,5 +51,12 @@ echo "VMT SERVING"
 # guest -> host: the sink closes after reading to EOF (nc half-closes on EOF)
 nc "$vmt_peer" "$vmt_port" </www/big || { echo "VMT SEND_FAILED"; result FAIL; }
 echo "VMT SENT"
+if [ "${vmt_toggle:-0}" = 1 ]; then
+	# the operator's ethtool -L: one queue pair, then two again
+	sleep 2
+	ethtool -L eth0 combined 1 && echo "VMT QUEUES 1"
+	sleep 4
+	ethtool -L eth0 combined 2 && echo "VMT QUEUES 2"
+fi
 sleep "${vmt_hold:-10}"
 result PASS

@@ -40,7 +40,7 @@ case "$MODE" in
 jumbo) DFLAGS=(-J); GUEST_ENV=(MTU=9000 APPEND_EXTRA=vmt_size=8000) ;;
 jumbo_mrg) DFLAGS=(-J -R); GUEST_ENV=(MTU=9000 APPEND_EXTRA=vmt_size=8000) ;;
 tso | tso_pcap) DFLAGS=(-T) ;;
-mq) GUEST_ENV=(SMP=2 QUEUES=2) ;;
+mq) GUEST_ENV=(SMP=2 QUEUES=2 APPEND_EXTRA=vmt_toggle=1) ;;
 esac
 start_guest() {
 	local qmode=$1
@@ -77,7 +77,7 @@ esac
 ip netns exec "$NS_VF" ip link set $VF_IF up
 
 if [ "$MODE" = pcap ] || [ "$MODE" = tso_pcap ]; then
-	capa=$(sed -n 's/.*vf net_pcap0,iface=vf0 attached as port [0-9]* (tx offloads \(0x[0-9a-f]*\)).*/\1/p' "$WORK/d.log")
+	capa=$(sed -n 's/.*vf net_pcap0,iface=vf0 attached as port [0-9]* (.*tx offloads \(0x[0-9a-f]*\)).*/\1/p' "$WORK/d.log")
 	[ -n "$capa" ] && [ $((capa & 0x8)) -eq 0 ] ||
 		fail "pcap VF should offer no TCP checksum offload ($capa): software path not exercised"
 fi
@@ -94,7 +94,18 @@ got=$(ip netns exec "$NS_VF" busybox wget -q -O - http://10.99.0.2/big | sha256s
 [ "$want" = "$got" ] || fail "netns -> guest HTTP digest: guest $want, netns $got"
 log "netns -> guest: $BYTES bytes over HTTP, digest ok"
 
+mask_is() { [ "$(daemon_stat d relay_1.guest_rxq_enabled)" = "$1" ]; }
 case "$MODE" in
+mq)
+	# the guest's ethtool -L: the relay follows its enabled RX queues
+	wait_for 60 grep -q "VMT QUEUES 1" "$WORK/guest.log" || fail "guest did not go to 1 queue"
+	wait_for 5 mask_is 0x1 || fail "relay did not see RX queue 1 disabled"
+	ping_ok "$NS_VF" 10.99.0.2 3 >/dev/null || fail "ping with one guest queue"
+	wait_for 30 grep -q "VMT QUEUES 2" "$WORK/guest.log" || fail "guest did not go back to 2"
+	wait_for 5 mask_is 0x3 || fail "relay did not see RX queue 1 enabled again"
+	ping_ok "$NS_VF" 10.99.0.2 3 >/dev/null || fail "ping with two guest queues"
+	log "guest queues 2 -> 1 -> 2 (ethtool -L): followed, traffic through each"
+	;;
 jumbo*)
 	ip netns exec "$NS_VF" busybox ping -c 3 -s 8000 10.99.0.2 >"$WORK/bigping.out" 2>&1 ||
 		{ cat "$WORK/bigping.out"; fail "8000-byte ping VF side -> guest"; }
