@@ -21,8 +21,21 @@ PIDS=()
 log() { echo "[$(date +%T.%N | cut -c1-12)] $*"; }
 fail() { log "FAIL: $*"; exit 1; }
 
+# end_qemu PIDFILE: end the QEMU that wrote PIDFILE (run-guest.sh always
+# writes one) and wait until it is gone. A leftover QEMU spins for its whole
+# timeout and skews every later test on 2 CPUs; its wrapper may be gone.
+end_qemu() {
+	local pid
+	pid=$(cat "$1" 2>/dev/null) || return 0
+	[ -n "$pid" ] && [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == qemu-system* ]] || return 0
+	kill "$pid" 2>/dev/null || true
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null || true
+}
+
 cleanup() {
-	local rc=$?
+	local rc=$? f
+	while IFS= read -r f; do end_qemu "$f"; done < <(find "$WORK" -name '*.qemu.pid' 2>/dev/null)
 	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 	for pid in "${PIDS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

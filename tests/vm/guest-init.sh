@@ -5,6 +5,9 @@
 # peer:P (printing their sha256), serves /www/big (N bytes, sha256 printed)
 # over HTTP for vmt_hold seconds, then prints VMT RESULT PASS|FAIL and
 # powers off. Lines of interest start with "VMT ".
+# vmt_mtu=M sets eth0's MTU. If /vmt-script.sh exists (run-guest.sh
+# GUEST_SCRIPT), it runs instead of that program once eth0 is up, with the
+# vmt_* variables exported; its exit status decides PASS or FAIL.
 /bin/busybox --install -s
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
@@ -12,7 +15,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
 for kv in $(cat /proc/cmdline); do
-	case "$kv" in vmt_*=*) eval "${kv%%=*}=\${kv#*=}" ;; esac
+	case "$kv" in vmt_*=*) eval "${kv%%=*}=\${kv#*=}" && export "${kv%%=*}" ;; esac
 done
 result() {
 	echo "VMT RESULT $1"
@@ -24,9 +27,13 @@ i=0
 while [ ! -d /sys/class/net/eth0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -d /sys/class/net/eth0 ] || result FAIL
 ip link set lo up
+[ -z "${vmt_mtu:-}" ] || ip link set eth0 mtu "$vmt_mtu"
 ip link set eth0 up
 ip addr add "$vmt_ip" dev eth0
 echo "VMT NET_UP features=$(cat /sys/bus/virtio/devices/*/features | head -1)"
+if [ -f /vmt-script.sh ]; then
+	if sh /vmt-script.sh; then result PASS; else result FAIL; fi
+fi
 
 i=0
 until ping -c 1 -W 1 "$vmt_peer" >/dev/null 2>&1; do
