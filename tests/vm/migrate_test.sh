@@ -58,6 +58,8 @@ PEER_IP=10.99.0.1
 MAC=52:54:00:99:00:02
 "$HERE/build-guest.sh" "$CACHE"
 make_netns
+# (commands run in the background call ip netns exec directly, which execs:
+# $! must be the process itself for cleanup to end it, not a subshell)
 ns() { ip netns exec "$NS_VF" "$@"; }
 mkdir -p "$WORK/sock"
 
@@ -103,15 +105,15 @@ plug() {
 ns ip link add br0 address 02:99:00:00:00:01 type bridge stp_state 0 forward_delay 0
 ns ip addr add $PEER_IP/24 dev br0
 ns ip link set br0 up
-ns $PY "$HERE/announce_sniff.py" "$WORK/sniff.log" &
+ip netns exec "$NS_VF" $PY "$HERE/announce_sniff.py" "$WORK/sniff.log" &
 PIDS+=($!)
-ns $PY "$HERE/echo_stream.py" listen 7001 "$WORK/stop" "$WORK/gaps-out.txt" >"$WORK/stream-out.log" 2>&1 &
+ip netns exec "$NS_VF" $PY "$HERE/echo_stream.py" listen 7001 "$WORK/stop" "$WORK/gaps-out.txt" >"$WORK/stream-out.log" 2>&1 &
 STREAM_OUT=$!
 PIDS+=($STREAM_OUT)
 
 case $MODE${FORWARDER:+-$FORWARDER} in
 server-testpmd)
-	ns stdbuf -oL "$TESTPMD" -l 0,1 --main-lcore 1 --file-prefix="${TAG}t" --no-huge -m 512 \
+	ip netns exec "$NS_VF" stdbuf -oL "$TESTPMD" -l 0,1 --main-lcore 1 --file-prefix="${TAG}t" --no-huge -m 512 \
 		--no-pci --vdev "net_vhost0,iface=${SOCKS[0]}" --vdev "${DEV[0]}" \
 		--vdev "net_vhost1,iface=${SOCKS[1]}" --vdev "${DEV[1]}" -- --forward-mode=io \
 		--auto-start --total-num-mbufs=16384 --stats-period 5 >"$WORK/testpmd.log" 2>&1 &
@@ -142,7 +144,7 @@ dynamic)
 esac
 wait_for 60 grep -q "VMT ECHO_READY" "$WORK/vm0.log" || fail "guest did not come up"
 grep "VMT NET_UP" "$WORK/vm0.log"
-ns $PY "$HERE/echo_stream.py" connect $GUEST_IP 7777 "$WORK/stop" "$WORK/gaps-in.txt" \
+ip netns exec "$NS_VF" $PY "$HERE/echo_stream.py" connect $GUEST_IP 7777 "$WORK/stop" "$WORK/gaps-in.txt" \
 	>"$WORK/stream-in.log" 2>&1 &
 STREAM_IN=$!
 PIDS+=($STREAM_IN)
