@@ -46,7 +46,7 @@ cleanup() {
 	if [ $rc -ne 0 ]; then
 		for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "==== $f"; tail -40 "$f"; }; done
 	fi
-	rm -rf "$WORK"
+	if [ -n "${KEEP_WORK:-}" ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 	rm -rf /var/run/dpdk/"$TAG"* 2>/dev/null || true
 	# a daemon on hugepages keeps its files for secondaries (dumpcap); EAL
 	# leaves one page behind on exit, reclaimed only by the same prefix

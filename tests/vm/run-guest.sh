@@ -21,6 +21,7 @@
 #   MTU=               guest eth0 MTU (vmt_mtu)
 #   MAC=52:54:00:99:00:02
 #   OFFLOADS=off       negotiate no checksum/TSO/UFO offloads
+#   NIC_OPTS=,k=v,...  more virtio-net-pci properties (e.g. ,mrg_rxbuf=off)
 #   GUEST_ANNOUNCE=off the guest does not announce itself after a migration
 #                      (QEMU then asks the backend for a RARP instead)
 #   TCG_THREAD=multi   single: one TCG thread (migration tests: multi-threaded
@@ -63,8 +64,11 @@ dev="virtio-net-pci,netdev=net0,mac=${MAC:-52:54:00:99:00:02},romfile=,vectors=0
 [ "${OFFLOADS:-on}" = off ] &&
 	dev="$dev,csum=off,guest_csum=off,gso=off,host_tso4=off,host_tso6=off,host_ecn=off,host_ufo=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,guest_ufo=off"
 [ "${GUEST_ANNOUNCE:-on}" = off ] && dev="$dev,guest_announce=off"
+dev="$dev${NIC_OPTS:-}"
 
-append="console=ttyS0 quiet panic=-1 vmt_ip=$ip vmt_peer=$peer vmt_bytes=$bytes vmt_port=$port vmt_hold=$hold"
+# no_timer_check: a loaded host makes TCG slow enough for the IO-APIC timer
+# check to fail ("IO-APIC + timer doesn't work!", a panic at boot)
+append="console=ttyS0 quiet panic=-1 no_timer_check vmt_ip=$ip vmt_peer=$peer vmt_bytes=$bytes vmt_port=$port vmt_hold=$hold"
 [ -n "${MTU:-}" ] && append="$append vmt_mtu=$MTU"
 [ -n "${APPEND_EXTRA:-}" ] && append="$append $APPEND_EXTRA"
 extra_args=()

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""A tiny QMP client (QEMU's JSON monitor on a unix socket).
+  qmp.py SOCK wait [STATUS] [SECS]  wait for the monitor (and for that run state)
+  qmp.py SOCK migrate URI         migrate, poll until done; print one JSON line
+                                  {"start","end","status","total_ms","downtime_ms",
+                                   "setup_ms","ram_mb"}; exit 1 unless completed
+  qmp.py SOCK quit                end QEMU
+Every wait is bounded (30 s unless told); errors exit 1 with a message."""
+import json, socket, sys, time
+
+
+class Qmp:
+    def __init__(self, path, secs=30.0):
+        end = time.time() + secs
+        while True:
+            try:
+                self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.s.connect(path)
+                break
+            except OSError:
+                self.s.close()
+                if time.time() > end:
+                    sys.exit(f"qmp: no monitor at {path}")
+                time.sleep(0.05)
+        # QEMU greets only once its main loop runs (after vhost-user connects)
+        self.s.settimeout(max(1.0, end - time.time()))
+        self.f = self.s.makefile("rb")
+        self.read()  # greeting
+        self.s.settimeout(30)
+        self.cmd("qmp_capabilities")
+
+    def read(self):
+        line = self.f.readline()
+        if not line:
+            sys.exit("qmp: monitor closed")
+        return json.loads(line)
+
+    def cmd(self, name, **args):
+        self.s.sendall(json.dumps({"execute": name, "arguments": args}).encode() + b"\n")
+        while True:
+            msg = self.read()
+            if "return" in msg:
+                return msg["return"]
+            if "error" in msg:
+                sys.exit(f"qmp: {name}: {msg['error'].get('desc')}")
+            # an event ({"event": ...}): not ours
+
+
+def main():
+    path, op = sys.argv[1], sys.argv[2]
+    if op == "wait":
+        want = sys.argv[3] if len(sys.argv) > 3 else None
+        secs = float(sys.argv[4]) if len(sys.argv) > 4 else 30.0
+        end = time.time() + secs
+        q = Qmp(path, secs)
+        while want is not None and q.cmd("query-status")["status"] != want:
+            if time.time() > end:
+                sys.exit(f"qmp: not {want} after {secs} s")
+            time.sleep(0.02)
+    elif op == "migrate":
+        q = Qmp(path)
+        start = time.time()
+        q.cmd("migrate", uri=sys.argv[3])
+        while True:
+            m = q.cmd("query-migrate")
+            if m.get("status") in ("completed", "failed", "cancelled"):
+                break
+            if time.time() > start + 60:
+                sys.exit("qmp: migration still running after 60 s")
+            time.sleep(0.01)
+        end = time.time()
+        print(json.dumps({"start": start, "end": end, "status": m["status"],
+                          "total_ms": m.get("total-time"), "downtime_ms": m.get("downtime"),
+                          "setup_ms": m.get("setup-time"),
+                          "ram_mb": round(m.get("ram", {}).get("transferred", 0) / 2**20, 1),
+                          "error": m.get("error-desc")}), flush=True)
+        sys.exit(0 if m["status"] == "completed" else 1)
+    elif op == "quit":
+        q = Qmp(path)
+        q.s.sendall(b'{"execute": "quit"}\n')
+    else:
+        sys.exit(f"qmp: unknown op {op}")
+
+
+main()
