@@ -4,12 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-static int step_is(const char *step, const char *name)
-{
-	return step != NULL && strcmp(step, name) == 0;
-}
 
-int errcode_add_vf(int err, const char *step)
+int errcode_add_vf(int err, enum relay_step step)
 {
 	switch (err) {
 	case -EINVAL:
@@ -25,22 +21,22 @@ int errcode_add_vf(int err, const char *step)
 	default:
 		break;
 	}
-	if (step_is(step, "rte_eth_dev_configure"))
+	if (step == STEP_CONFIGURE)
 		return 4;
-	if (step_is(step, "rte_eth_tx_queue_setup"))
+	if (step == STEP_TX_QUEUE_SETUP)
 		return 6;
-	if (step_is(step, "rte_eth_rx_queue_setup"))
+	if (step == STEP_RX_QUEUE_SETUP)
 		return 5;
-	if (step_is(step, "rte_eth_dev_start"))
+	if (step == STEP_START)
 		return 1;
 	return err; /* e.g. a negative DPDK code from rte_eth_dev_info_get */
 }
 
-int errcode_bond_add(int err, const char *step)
+int errcode_bond_add(int err, enum relay_step step)
 {
 	switch (err) {
 	case -EINVAL:
-		return step_is(step, "relay id") ? 1 : 2;
+		return step == STEP_RELAY_ID ? 1 : 2;
 	case -EBUSY:
 		return 8;
 	case -EEXIST:
@@ -50,9 +46,9 @@ int errcode_bond_add(int err, const char *step)
 	case -ENOMEM:
 		return -1;
 	case -EIO:
-		if (step_is(step, "rte_eth_bond_create"))
+		if (step == STEP_BOND_CREATE)
 			return 2;
-		if (step_is(step, "rte_eth_dev_start"))
+		if (step == STEP_START)
 			return 6;
 		return 4;
 	default:

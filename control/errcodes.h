@@ -4,6 +4,8 @@
 #ifndef VFWD_ERRCODES_H
 #define VFWD_ERRCODES_H
 
+#include "relay.h"
+
 #define SRC_ADD_VF "virtio_forwarder_add_vf2()"
 #define SRC_BOND_ADD "virtio_forwarder_bond_add()"
 #define SRC_REMOVE_VF "virtio_forwarder_remove_vf2()"
@@ -15,8 +17,8 @@
 #define SRC_VALIDATE "request validation"
 
 /* err: a relay_* return value (-errno), step: its relay_fault step */
-int errcode_add_vf(int err, const char *step);
-int errcode_bond_add(int err, const char *step);
+int errcode_add_vf(int err, enum relay_step step);
+int errcode_bond_add(int err, enum relay_step step);
 int errcode_remove_vf(int err);
 
 #endif

@@ -93,7 +93,7 @@ int relay_event_fd(void)
 	return event_fd;
 }
 
-static int fault(struct relay_fault *f, const char *step, int ret)
+static int fault(struct relay_fault *f, enum relay_step step, int ret)
 {
 	if (f != NULL)
 		f->step = step;
@@ -298,7 +298,7 @@ static int start_forwarding(struct relay *r, struct relay_fault *f)
 		set_vf_port(r, -1);
 		republish_vm_to_vf(r);
 		vf_stop(r->port_id);
-		return fault(f, "no worker", -EIO);
+		return fault(f, STEP_NO_WORKER, -EIO);
 	}
 	LOG(INFO, "relay %u: forwarding, %u queue pairs (vf_to_vm queue 0 on cpu %d, vm_to_vf "
 		"queue 0 on cpu %d)", r->id, r->vf_queues, r->vf_to_vm[0].cpu, r->vm_to_vf[0].cpu);
@@ -322,7 +322,7 @@ static int attach_port(struct relay *r, uint16_t port, const char *name, struct 
 	r->vf_max_queues = vf_max_queues(port);
 	if (ensure_pool(r, vf_socket(port)) < 0) {
 		vf_remove_any(port);
-		return fault(f, "rte_pktmbuf_pool_create", -ENOMEM);
+		return fault(f, STEP_POOL_CREATE, -ENOMEM);
 	}
 	/* as many queues as the pool holds now: start_forwarding grows both */
 	struct vf_setup vs = {.queues = RTE_MIN(wanted_queues(r), r->pool_queues)};
@@ -331,7 +331,7 @@ static int attach_port(struct relay *r, uint16_t port, const char *name, struct 
 		vf_remove_any(port);
 		r->vf_max_queues = 0;
 		release_pool_if_unused(r);
-		return ret < 0 ? -EIO : fault(f, "strdup", -ENOMEM);
+		return ret < 0 ? -EIO : fault(f, STEP_NO_MEMORY, -ENOMEM);
 	}
 	r->port_id = port;
 	r->vf_queues = vs.queues;
@@ -360,13 +360,13 @@ static int attach_port(struct relay *r, uint16_t port, const char *name, struct 
 static int attach_check(unsigned id, const char *name, bool conditional, struct relay_fault *f)
 {
 	if (id >= relay_max())
-		return fault(f, "relay id", -EINVAL);
+		return fault(f, STEP_RELAY_ID, -EINVAL);
 	struct relay *r = &relays[id];
 	if (r->dpdk_state != DPDK_UNINIT) {
 		if (conditional && strcasecmp(r->vf_name, name) == 0)
 			return 1;
 		LOG(ERR, "relay %u: already holds vf %s", id, r->vf_name);
-		return fault(f, "relay busy", -EBUSY);
+		return fault(f, STEP_RELAY_BUSY, -EBUSY);
 	}
 	return 0;
 }
@@ -397,12 +397,12 @@ int relay_attach_bond(unsigned id, const char *name, unsigned mode, const char *
 int relay_detach_vf(unsigned id, const char *devargs, bool conditional, struct relay_fault *f)
 {
 	if (id >= relay_max())
-		return fault(f, "relay id", -EINVAL);
+		return fault(f, STEP_RELAY_ID, -EINVAL);
 	struct relay *r = &relays[id];
 	if (r->dpdk_state == DPDK_UNINIT)
-		return conditional ? 0 : fault(f, "no vf", -ENOENT);
+		return conditional ? 0 : fault(f, STEP_NO_VF, -ENOENT);
 	if (devargs != NULL && strcasecmp(r->vf_name, devargs) != 0)
-		return fault(f, "vf mismatch", -EXDEV);
+		return fault(f, STEP_VF_MISMATCH, -EXDEV);
 	if (r->dpdk_state == DPDK_READY)
 		stop_forwarding(r);
 	vf_remove_any(r->port_id);
@@ -512,19 +512,19 @@ void relay_process_events(void)
 int relay_add_socket(unsigned id, const char *path, struct relay_fault *f)
 {
 	if (id >= relay_max())
-		return fault(f, "relay id", -EINVAL);
+		return fault(f, STEP_RELAY_ID, -EINVAL);
 	struct relay *r = &relays[id];
 	if (r->socket_path != NULL)
-		return fault(f, "relay has a socket", -EBUSY);
+		return fault(f, STEP_RELAY_HAS_SOCKET, -EBUSY);
 	char *copy = strdup(path);
 	if (copy == NULL)
-		return fault(f, "strdup", -ENOMEM);
+		return fault(f, STEP_NO_MEMORY, -ENOMEM);
 	pthread_mutex_lock(&relay_registry_lock);
 	for (unsigned i = 0; i < relay_max(); i++)
 		if (relays[i].socket_path != NULL && strcmp(relays[i].socket_path, path) == 0) {
 			pthread_mutex_unlock(&relay_registry_lock);
 			free(copy);
-			return fault(f, "socket in use", -EEXIST);
+			return fault(f, STEP_SOCKET_IN_USE, -EEXIST);
 		}
 	r->socket_path = copy; /* before registering: new_device looks it up */
 	pthread_mutex_unlock(&relay_registry_lock);
@@ -543,10 +543,10 @@ int relay_add_socket(unsigned id, const char *path, struct relay_fault *f)
 int relay_remove_socket(unsigned id, struct relay_fault *f)
 {
 	if (id >= relay_max())
-		return fault(f, "relay id", -EINVAL);
+		return fault(f, STEP_RELAY_ID, -EINVAL);
 	struct relay *r = &relays[id];
 	if (r->socket_path == NULL)
-		return fault(f, "no socket", -ENOENT);
+		return fault(f, STEP_NO_SOCKET, -ENOENT);
 	/* a connected VM is destroyed synchronously here: apply that now */
 	int ret = vm_unregister(r->socket_path);
 	relay_process_events();
@@ -555,7 +555,7 @@ int relay_remove_socket(unsigned id, struct relay_fault *f)
 	r->socket_path = NULL;
 	pthread_mutex_unlock(&relay_registry_lock);
 	free(path);
-	return ret < 0 ? fault(f, "rte_vhost_driver_unregister", -EIO) : 0;
+	return ret < 0 ? fault(f, STEP_VHOST_UNREGISTER, -EIO) : 0;
 }
 
 /* Move every placed unit of a direction to cpu (< 0: leave them). */

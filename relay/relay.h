@@ -85,10 +85,44 @@ struct relay_params {
 	bool idle_interrupts; /* idle workers sleep until a kick or interrupt */
 };
 
-/* Why an operation failed: the DPDK step, for error messages and the
- * control plane's error_code_source. */
+/* Why an operation failed: the step that did, for the control plane's
+ * wire error codes (control/errcodes.c) and for logs (relay_step_str). */
+#define RELAY_STEPS(X) \
+	X(STEP_NONE, "none") \
+	X(STEP_RELAY_ID, "relay id") \
+	X(STEP_RELAY_BUSY, "relay busy") \
+	X(STEP_NO_VF, "no vf") \
+	X(STEP_VF_MISMATCH, "vf mismatch") \
+	X(STEP_NO_SOCKET, "no socket") \
+	X(STEP_RELAY_HAS_SOCKET, "relay has a socket") \
+	X(STEP_SOCKET_IN_USE, "socket in use") \
+	X(STEP_NO_WORKER, "no worker") \
+	X(STEP_NO_MEMORY, "strdup") \
+	X(STEP_PROBE, "rte_dev_probe") \
+	X(STEP_PORT_LOOKUP, "rte_eth_dev_get_port_by_name") \
+	X(STEP_DEV_INFO, "rte_eth_dev_info_get") \
+	X(STEP_CONFIGURE, "rte_eth_dev_configure") \
+	X(STEP_TX_QUEUE_SETUP, "rte_eth_tx_queue_setup") \
+	X(STEP_RX_QUEUE_SETUP, "rte_eth_rx_queue_setup") \
+	X(STEP_START, "rte_eth_dev_start") \
+	X(STEP_POOL_CREATE, "rte_pktmbuf_pool_create") \
+	X(STEP_BOND_CREATE, "rte_eth_bond_create") \
+	X(STEP_BOND_MEMBER_ADD, "rte_eth_bond_slave_add") \
+	X(STEP_BOND_MEMBER_BUSY, "member busy") \
+	X(STEP_BOND_MEMBER, "member") \
+	X(STEP_VHOST_REGISTER, "rte_vhost_driver_register") \
+	X(STEP_VHOST_START, "rte_vhost_driver_start") \
+	X(STEP_VHOST_UNREGISTER, "rte_vhost_driver_unregister")
+
+enum relay_step {
+#define RELAY_STEP_ENUM(name, str) name,
+	RELAY_STEPS(RELAY_STEP_ENUM)
+#undef RELAY_STEP_ENUM
+};
+const char *relay_step_str(enum relay_step s);
+
 struct relay_fault {
-	const char *step;
+	enum relay_step step;
 };
 
 int relay_init(const struct relay_params *p);

@@ -25,3 +25,11 @@ const char *relay_virtio_state_str(enum relay_virtio_state s)
 	snprintf(other, sizeof(other), "0x%x", (unsigned)s);
 	return other;
 }
+
+const char *relay_step_str(enum relay_step s)
+{
+#define RELAY_STEP_NAME(name, str) [name] = str,
+	static const char *const names[] = {RELAY_STEPS(RELAY_STEP_NAME)};
+#undef RELAY_STEP_NAME
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}

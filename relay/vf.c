@@ -16,7 +16,7 @@
 
 static bool is_bond(uint16_t port, char *name);
 
-static int fault(struct relay_fault *f, const char *step, int ret)
+static int fault(struct relay_fault *f, enum relay_step step, int ret)
 {
 	if (f != NULL)
 		f->step = step;
@@ -47,23 +47,23 @@ int vf_probe(const char *devargs, uint16_t *port, struct relay_fault *f)
 {
 	if (find_port(devargs, port) == 0) {
 		LOG(ERR, "vf %s: already an ethdev (port %u)", devargs, *port);
-		return fault(f, "rte_dev_probe", -EEXIST);
+		return fault(f, STEP_PROBE, -EEXIST);
 	}
 	if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS) {
 		/* every relay, bond member and bond is an ethdev: the build's limit */
 		LOG(ERR, "vf %s: no free ethdev port (this DPDK build allows %d)", devargs,
 			RTE_MAX_ETHPORTS);
-		return fault(f, "rte_dev_probe", -ENOSPC);
+		return fault(f, STEP_PROBE, -ENOSPC);
 	}
 	int ret = rte_dev_probe(devargs);
 	if (ret < 0) {
 		LOG(ERR, "vf %s: rte_dev_probe: %s (is it bound to vfio-pci?)", devargs,
 			rte_strerror(-ret));
-		return fault(f, "rte_dev_probe", -ENODEV);
+		return fault(f, STEP_PROBE, -ENODEV);
 	}
 	if (find_port(devargs, port) < 0) {
 		LOG(ERR, "vf %s: probed but no ethdev port found", devargs);
-		return fault(f, "rte_eth_dev_get_port_by_name", -ENODEV);
+		return fault(f, STEP_PORT_LOOKUP, -ENODEV);
 	}
 	return 0;
 }
@@ -75,7 +75,7 @@ int vf_configure(uint16_t port, struct rte_mempool *mp, struct vf_setup *vs, str
 	int ret;
 
 	if ((ret = rte_eth_dev_info_get(port, &info)) < 0)
-		return fault(f, "rte_eth_dev_info_get", ret);
+		return fault(f, STEP_DEV_INFO, ret);
 	vs->max_queues = RTE_MIN(RTE_MIN(info.max_rx_queues, info.max_tx_queues),
 		(uint16_t)RELAY_MAX_QUEUES);
 	if (vs->max_queues == 0)
@@ -116,7 +116,7 @@ int vf_configure(uint16_t port, struct rte_mempool *mp, struct vf_setup *vs, str
 	if ((ret = rte_eth_dev_configure(port, nq, nq, &conf)) < 0) {
 		LOG(ERR, "vf port %u: rte_eth_dev_configure %u queues: %s", port, nq,
 			rte_strerror(-ret));
-		return fault(f, "rte_eth_dev_configure", ret);
+		return fault(f, STEP_CONFIGURE, ret);
 	}
 	uint32_t mtu = relay_mtu();
 	/* stay within what the device can receive */
@@ -144,12 +144,12 @@ int vf_configure(uint16_t port, struct rte_mempool *mp, struct vf_setup *vs, str
 		if ((ret = rte_eth_tx_queue_setup(port, q, nb_tx, socket, NULL)) < 0) {
 			LOG(ERR, "vf port %u: rte_eth_tx_queue_setup %u: %s", port, q,
 				rte_strerror(-ret));
-			return fault(f, "rte_eth_tx_queue_setup", ret);
+			return fault(f, STEP_TX_QUEUE_SETUP, ret);
 		}
 		if ((ret = rte_eth_rx_queue_setup(port, q, nb_rx, socket, NULL, mp)) < 0) {
 			LOG(ERR, "vf port %u: rte_eth_rx_queue_setup %u: %s", port, q,
 				rte_strerror(-ret));
-			return fault(f, "rte_eth_rx_queue_setup", ret);
+			return fault(f, STEP_RX_QUEUE_SETUP, ret);
 		}
 	}
 	vs->queues = nq;
@@ -192,7 +192,7 @@ int vf_start(uint16_t port, bool *rx_intr, struct relay_fault *f)
 	}
 	if (ret < 0) {
 		LOG(ERR, "vf port %u: rte_eth_dev_start: %s", port, rte_strerror(-ret));
-		return fault(f, "rte_eth_dev_start", ret);
+		return fault(f, STEP_START, ret);
 	}
 	*rx_intr = rte_eth_dev_conf_get(port, &conf) == 0 && conf.intr_conf.rxq &&
 		rte_eth_dev_info_get(port, &info) == 0 && rx_intr_works(port, info.nb_rx_queues);
@@ -260,17 +260,17 @@ int vf_bond_create(const char *name, unsigned mode, const char *const *members, 
 
 	if (strncmp(name, "net_bonding", 11) != 0 || mode > 6) {
 		LOG(ERR, "bond %s: name must start with net_bonding, mode be 0..6", name);
-		return fault(f, "rte_eth_bond_create", -EINVAL);
+		return fault(f, STEP_BOND_CREATE, -EINVAL);
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (find_port(members[i], &member_ports[0]) == 0) {
 			LOG(ERR, "bond %s: member %s is already an ethdev", name, members[i]);
-			return fault(f, "member busy", -EEXIST);
+			return fault(f, STEP_BOND_MEMBER_BUSY, -EEXIST);
 		}
 	ret = rte_eth_bond_create(name, (uint8_t)mode, (uint8_t)rte_socket_id());
 	if (ret < 0) {
 		LOG(ERR, "bond %s: rte_eth_bond_create: %s", name, rte_strerror(-ret));
-		return fault(f, "rte_eth_bond_create", -EIO);
+		return fault(f, STEP_BOND_CREATE, -EIO);
 	}
 	*port = (uint16_t)ret;
 	for (probed = 0; probed < n; probed++) {
@@ -279,7 +279,7 @@ int vf_bond_create(const char *name, unsigned mode, const char *const *members, 
 			LOG(ERR, "bond %s: rte_eth_bond_slave_add %s: %s", name, members[probed],
 				rte_strerror(-ret));
 			vf_remove(member_ports[probed]);
-			fault(f, "rte_eth_bond_slave_add", 0);
+			fault(f, STEP_BOND_MEMBER_ADD, 0);
 		}
 		if (ret < 0)
 			break;

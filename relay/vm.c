@@ -160,7 +160,7 @@ int vm_register(const char *path, struct relay_fault *f)
 	struct stat st;
 	int ret;
 
-	f->step = "rte_vhost_driver_register";
+	f->step = STEP_VHOST_REGISTER;
 	if (!relay_cfg.vhost_client && lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			LOG(ERR, "vm %s: exists and is not a socket", path);
@@ -183,7 +183,7 @@ int vm_register(const char *path, struct relay_fault *f)
 		return -EIO;
 	}
 	if (rte_vhost_driver_start(path) < 0) {
-		f->step = "rte_vhost_driver_start";
+		f->step = STEP_VHOST_START;
 		LOG(ERR, "vm %s: rte_vhost_driver_start failed", path);
 		rte_vhost_driver_unregister(path);
 		return -EIO;

@@ -111,7 +111,7 @@ static int start_relays(const struct vfwd_config *cfg, uid_t uid, gid_t gid)
 			ret = path ? relay_add_socket(id, path, &f) : -ENOMEM;
 			free(path);
 			if (ret < 0) {
-				LOG(ERR, "relay %u: static socket: %s failed", id, f.step);
+				LOG(ERR, "relay %u: static socket: %s failed", id, relay_step_str(f.step));
 				return ret;
 			}
 		}
@@ -122,7 +122,7 @@ static int start_relays(const struct vfwd_config *cfg, uid_t uid, gid_t gid)
 		ret = relay_attach_vf(vf->relay_id, vf->devargs, false, &f);
 		if (ret < 0) {
 			LOG(ERR, "relay %u: --add-pci-vf %s: %s failed: %s", vf->relay_id, vf->devargs,
-				f.step, strerror(-ret));
+				relay_step_str(f.step), strerror(-ret));
 			return ret;
 		}
 	}

@@ -55,16 +55,16 @@ static bool probes(const char *dev)
 
 int relay_attach_vf(unsigned id, const char *devargs, bool conditional, struct relay_fault *f)
 {
-	f->step = "relay id";
+	f->step = STEP_RELAY_ID;
 	if (id >= N)
 		return -EINVAL;
 	if (relays[id].vf != NULL) {
 		if (conditional && strcasecmp(relays[id].vf, devargs) == 0)
 			return 0;
-		f->step = "relay busy";
+		f->step = STEP_RELAY_BUSY;
 		return -EBUSY;
 	}
-	f->step = "rte_dev_probe";
+	f->step = STEP_PROBE;
 	if (in_use(devargs))
 		return -EEXIST;
 	if (!probes(devargs))
@@ -78,12 +78,12 @@ int relay_attach_bond(unsigned id, const char *name, unsigned mode, const char *
 	unsigned n, bool conditional, struct relay_fault *f)
 {
 	if (strncmp(name, "net_bonding", 11) != 0 || mode > 6) {
-		f->step = "rte_eth_bond_create";
+		f->step = STEP_BOND_CREATE;
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (in_use(members[i]) || !probes(members[i])) {
-			f->step = "member";
+			f->step = STEP_BOND_MEMBER;
 			return in_use(members[i]) ? -EEXIST : -ENODEV;
 		}
 	return relay_attach_vf(id, name, conditional, f);
