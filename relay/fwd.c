@@ -250,10 +250,12 @@ static unsigned send_pending(struct relay_unit *u, int port)
 	while (u->pend_n > 0) {
 		struct rte_mbuf *m = u->pend[u->pend_head];
 		int segs = 1;
+		if (k >= RELAY_STASH)
+			break; /* next pass, with the room the VF frees */
 		if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
-			if (offload_gso_estimate(m) > (unsigned)(RELAY_STASH - k))
-				break; /* next pass, with the room the VF frees */
-			segs = offload_segment(u, m, out + k, RELAY_STASH - k);
+			if (k + offload_gso_estimate(m) > RELAY_STASH)
+				break;
+			segs = offload_segment(u, m, out + k, (uint16_t)(RELAY_STASH - k));
 		} else {
 			out[k] = m;
 		}

@@ -273,6 +273,7 @@ static int start_forwarding(struct relay *r, struct relay_fault *f)
 		int ret = vf_configure(r->port_id, r->pool, &vs, f);
 		pool_put(old_pool); /* its mbufs are back from the VF's rings */
 		if (ret < 0) {
+			r->vf_queues = 0; /* half configured: configure again next time */
 			LOG(ERR, "relay %u: vf does not take %u queues; stays DPDK_ADDED", r->id,
 				want);
 			return -EIO;
@@ -289,6 +290,9 @@ static int start_forwarding(struct relay *r, struct relay_fault *f)
 	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
 		r->vf_to_vm[q].vf_rx_intr = rx_intr;
 	prepare_gso(r);
+	/* VM->VF units placed without a VF (one per guest pair) must not see
+	 * the port: they would send on queues it does not have */
+	unpublish_units(r, DIR_VM_TO_VF);
 	set_vf_port(r, r->port_id);
 	r->dpdk_state = DPDK_READY;
 	if (publish_units(r, DIR_VF_TO_VM, r->vf_queues, vf_socket(r->port_id)) < 0 ||
@@ -349,6 +353,7 @@ static int attach_port(struct relay *r, uint16_t port, const char *name, struct 
 		r->dpdk_state = DPDK_UNINIT;
 		r->vf_queues = r->vf_max_queues = 0;
 		r->vf_tx_capa = 0;
+		republish_vm_to_vf(r); /* the guest's TX rings are drained again */
 		return -EIO;
 	}
 	if (r->virtio_state == VIRTIO_READY)
@@ -476,7 +481,14 @@ static void vm_queues(struct relay *r, uint64_t seq)
 {
 	if (r->virtio_state != VIRTIO_READY || r->vid < 0 || seq != r->conn_seq_seen)
 		return;
-	unsigned rings = rte_vhost_get_vring_num(r->vid);
+	/* the device may be destroyed meanwhile (its event still queued):
+	 * read its rings only while the registry says it is current */
+	pthread_mutex_lock(&relay_registry_lock);
+	bool current = r->conn_seq == seq && r->pending_vid == r->vid;
+	unsigned rings = current ? rte_vhost_get_vring_num(r->vid) : 0;
+	pthread_mutex_unlock(&relay_registry_lock);
+	if (!current)
+		return;
 	uint16_t pairs = (uint16_t)RTE_MIN(RTE_MAX(rings / 2, 1u), (unsigned)RELAY_MAX_QUEUES);
 	if (pairs == r->guest_pairs)
 		return;
@@ -571,8 +583,14 @@ static int move_units(struct relay *r, enum relay_dir_kind kind, int cpu)
 		/* the stash and counters travel with the unit; meanwhile the VF
 		 * RX ring or the guest TX ring holds what arrives */
 		worker_unpublish(&u[q]);
-		if (worker_publish(&u[q], cpu, -1) < 0)
+		if (worker_publish(&u[q], cpu, -1) < 0) {
+			/* no plan memory there: anywhere, rather than not polled */
+			if (worker_publish(&u[q], -1, -1) < 0) {
+				LOG(ERR, "relay %u: queue %u of a direction lost its worker", r->id, q);
+				fwd_flush_stash(&u[q]);
+			}
 			return -EIO;
+		}
 	}
 	return 0;
 }
@@ -619,6 +637,7 @@ static void units_info(const struct relay_unit *u, struct relay_counters *sum,
 	*n = 0;
 	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++) {
 		add_counters(sum, &u[q].c);
+		qi[q].cpu = u[q].cpu;
 		if (u[q].cpu >= 0) {
 			qi[q].cpu = u[q].cpu;
 			qi[q].pkts_rx = __atomic_load_n(&u[q].c.pkts_rx, __ATOMIC_RELAXED);

@@ -103,7 +103,10 @@ static int vring_state_changed(int vid, uint16_t queue_id, int enable)
 		return 0;
 	pthread_mutex_lock(&relay_registry_lock);
 	struct relay *r = by_path(path);
-	if (r == NULL || queue_id / 2 >= RELAY_MAX_QUEUES) {
+	/* a second device on the socket (refused by new_device) must not
+	 * touch the connected one's queues */
+	if (r == NULL || queue_id / 2 >= RELAY_MAX_QUEUES ||
+		(r->pending_vid >= 0 && r->pending_vid != vid)) {
 		pthread_mutex_unlock(&relay_registry_lock);
 		return 0;
 	}
@@ -170,9 +173,12 @@ int vm_register(const char *path, struct relay_fault *f)
 	}
 	if (!relay_cfg.enable_mrgbuf)
 		off |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;
+	/* IPv6 TSO is not offered: a VF without TSO would need software
+	 * segmentation librte_gso (22.11) does not have, and the VF is not
+	 * known when the guest negotiates; the guest segments IPv6 itself */
+	off |= (1ULL << VIRTIO_NET_F_HOST_TSO6) | (1ULL << VIRTIO_NET_F_HOST_UFO);
 	if (!relay_cfg.enable_tso)
-		off |= (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |
-			(1ULL << VIRTIO_NET_F_HOST_UFO);
+		off |= 1ULL << VIRTIO_NET_F_HOST_TSO4;
 	if ((ret = rte_vhost_driver_register(path, flags)) < 0) {
 		LOG(ERR, "vm %s: rte_vhost_driver_register failed", path);
 		return -EIO;

@@ -31,6 +31,9 @@ start_mq_vm() {
 	eval "VM_PID_$name=$pid"
 	wait_for 20 grep -q "testpmd>" "$WORK/$name.log" || fail "vm $name did not start"
 	vm_cmd "$name" start
+	# forwarding (polling its RX queues) before any traffic is sent
+	wait_for 20 grep -q "packet forwarding - ports=" "$WORK/$name.log" ||
+		fail "vm $name did not start forwarding"
 }
 vm_cmd() { echo "$2" >"$WORK/$1.cmd"; }
 # vm_queues NAME: "q0 q1 q2 q3" packets the guest received per RX queue
@@ -112,10 +115,9 @@ stop_daemon d
 grep -q "mbufs not returned" "$WORK/d.log" && fail "mbuf leak reported"
 
 log "part 2: a 4-queue tap VF, units on two workers"
-rm -f "$WORK/vm.cmd"
 DAEMON_ARGS="-C 1,2" DAEMON_EAL="--no-huge -m 256 --lcores 0@0,1@1,2@1" start_daemon d2 \
 	-P net_tap0,iface=vf0=1
-start_mq_vm vm
+start_mq_vm vm2
 setup_vf
 wait_stat d2 relay_1.vf_to_vm.internal_state DPDK_READY || fail "relay not ready"
 [ "$(last_stat d2 relay_1.vf_queues)" = 4 ] || fail "tap VF did not get 4 queues"
@@ -123,7 +125,7 @@ cpus=$(grep "stats relay_1.vf_to_vm.queue_[0-3].cpu=" "$WORK/d2.log" | tail -4 |
 log "vf_to_vm units on cpus: $cpus"
 [ "$cpus" = "1 2" ] || fail "vf_to_vm units not spread over workers 1 and 2: $cpus"
 send 64 20
-d=$(vm_queues vm)
+d=$(vm_queues vm2)
 log "4 VF queues: guest RX queues $d"
 read -r w1 w2 rx tx full nc big <<<"$(daemon_stats d2 worker_1.packets worker_2.packets \
 	relay_1.vf_to_vm.pkts_rx_from_vf relay_1.vf_to_vm.pkts_tx_to_vm \
@@ -139,8 +141,8 @@ log "workers moved $w1 / $w2; vf_to_vm rx=$rx (units: $qsum) tx=$tx drops=$full+
 [ "$rx" -eq "$qsum" ] || fail "per-queue counts do not add up to the direction's"
 [ "$rx" -eq $((tx + full + nc + big)) ] || fail "vf_to_vm does not add up"
 [ "$tx" -ge 1280 ] || fail "guest got $tx of 1280"
-vm_cmd vm "quit"
-stop_vm vm
+vm_cmd vm2 "quit"
+stop_vm vm2
 stop_daemon d2
 grep -q "mbufs not returned" "$WORK/d2.log" && fail "mbuf leak reported"
 log PASS
