@@ -160,4 +160,8 @@ done
 # per-object shares over every thread of the window (same total as ir)
 case $FWD in testpmd) own=${OWN_RE:-dpdk-testpmd} ;; *) own=${OWN_RE:-virtio-forwarder} ;; esac
 share=$("$here/objshare.sh" "$own" "$OUT"/callgrind.out.*.1-* 2>/dev/null || echo own_pct=NA)
-echo "dir=$dir size=$size fwd=$FWD relays=$RELAYS busy=$BUSY vm_procs=$K queues=$Q queues_used=$qused secs=$SECS pkts=$pk pkts_inner=$inner pkts_outer=$outer ir=$ir ir_per_pkt=$(echo "scale=1; $ir / ($pk + (0 == $pk))" | bc) ctl_s=$(printf %.2f "$skew") top=$OUT/top.txt $share"
+# load1: the host's load at the end; a starved VM (a loaded host) leaves the
+# forwarder polling empty rings, which adds instructions: compare testpmd with
+# its reference figures (400 / 537 at 64 B) before trusting a loaded run
+load1=$(cut -d" " -f1 /proc/loadavg)
+echo "dir=$dir size=$size fwd=$FWD load1=$load1 relays=$RELAYS busy=$BUSY vm_procs=$K queues=$Q queues_used=$qused secs=$SECS pkts=$pk pkts_inner=$inner pkts_outer=$outer ir=$ir ir_per_pkt=$(echo "scale=1; $ir / ($pk + (0 == $pk))" | bc) ctl_s=$(printf %.2f "$skew") top=$OUT/top.txt $share"
