@@ -98,7 +98,7 @@ awk -v fw="$BENCH_FWDS" '/^cand=/ { delete kv; for (i = 1; i <= NF; i++) { split
 	END { nf = split(fw, F, " "); printf "%-5s %5s", "#mode", "size"; for (i = 1; i <= nf; i++) printf " %10s", F[i]
 		printf " %s\n", "testpmd/ours"
 		for (k in keys) { split(k, s, " "); printf "%-5s %5s", s[1], s[2]
-			for (i = 1; i <= nf; i++) { x = med(k, F[i]); printf " %10s", x > 0 ? sprintf("%.1f", x) : "NA" }
+			for (i = 1; i <= nf; i++) { x = med(k, F[i]); printf " %10s", (x > 0 ? sprintf("%.1f", x) : "NA") }
 			x = med(k, "testpmd"); o = med(k, "ours")
 			printf " %s\n", (o > 0 && x > 0 ? sprintf("%.2f", x / o) : "NA") } }' \
 	"$OUT" | sort -k1,1 -k2,2n | tee -a "$OUT.summary"
@@ -175,9 +175,9 @@ if [ "${MQ:-1}" = 1 ] && [ "${MQ_REPS:-$REPS_DEF}" -gt 0 ]; then
 			for (i = 1; i <= m; i++) b[i] = x[k, i]
 			for (i = 2; i <= m; i++) { t = b[i]; for (j = i - 1; j >= 1 && b[j] > t; j--) b[j + 1] = b[j]; b[j + 1] = t }
 			return b[int((m + 1) / 2)] }
-		END { for (d in dirs) { a = med(d " 1 1"); b = med(d " 2 2")
-			printf "mqwall %s median p90: 1q/1w %.2f (%dr)  2q/2w %.2f (%dr)  ratio %s%s\n", d, a, n[d " 1 1"], b, n[d " 2 2"],
-				(a > 0 ? sprintf("%.2f", b / a) : "NA"),
+		END { for (d in dirs) { one = med(d " 1 1"); two = med(d " 2 2")
+			printf "mqwall %s median p90: 1q/1w %.2f (%dr)  2q/2w %.2f (%dr)  ratio %s%s\n", d, one, n[d " 1 1"], two, n[d " 2 2"],
+				(one > 0 ? sprintf("%.2f", two / one) : "NA"),
 				(ncpu < 4 ? "  (inconclusive: " ncpu " vCPUs, the VM shares a CPU with a worker)" : (n[d " 1 1"] < 7 ? "  (inconclusive: < 7 runs)" : "")) } }' \
 		"$OUT" | sort | tee -a "$OUT.summary"
 fi
