@@ -271,6 +271,12 @@ static void member_removed(struct relay *r, uint16_t member)
 		relay_detach_vf(r->id, NULL, true, NULL);
 		return;
 	}
+	/* the bonding PMD (22.11) moves the current member off a removed
+	 * primary but keeps the primary's port id, and then refuses to start
+	 * ("no primary"): name the current member primary */
+	int cur = rte_eth_bond_primary_get(r->port_id);
+	if (cur >= 0 && rte_eth_bond_primary_set(r->port_id, (uint16_t)cur) != 0)
+		LOG(ERR, "relay %u: rte_eth_bond_primary_set port %d failed", r->id, cur);
 	LOG(WARNING, "relay %u: bond member port %u removed by its device; %d left", r->id, member,
 		left);
 	if (relay_vf_resume(r) < 0)
