@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # A VF's link in stats: a tap VF whose interface goes down and up again in
 # its netns (`ip link set vf0 down/up`): flat stats (relay_1.vf.link,
-# link_speed), JSON and the SIGUSR1 dump follow it; frames the relay sends
+# link_speed), JSON, the SIGUSR1 dump and the exporter's metrics follow it; frames the relay sends
 # while it is down fail on the tap and show as the VF's own tx_errors
 # (rte_eth_stats_get), and traffic resumes once it is up. (net_tap updates
 # its link from netlink but raises no LSC event: the daemon's link watch
@@ -34,6 +34,15 @@ wait_flat() {
 }
 
 start_daemon d -P net_tap0,iface=vf0=1 --zmq-stats-ep="$ST"
+EXP_PORT=$((19000 + RANDOM % 1000))
+"$CL/vfwd-exporter" --listen 127.0.0.1:$EXP_PORT --stats-ep "$ST" >"$WORK/exporter.log" 2>&1 &
+PIDS+=($!)
+metrics() {
+	python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
+		"http://127.0.0.1:$EXP_PORT/metrics"
+}
+# metric LINE: the exporter serves exactly LINE
+metric() { grep -qxF "$1" <<<"$(metrics)"; }
 start_vm vm "$WORK/sock/virtio-forwarder1.sock"
 setup_ips
 wait_stat d relay_1.vf_to_vm.internal_state DPDK_READY || fail "relay not ready"
@@ -47,6 +56,11 @@ for k in rx_missed rx_nombuf rx_errors tx_errors; do
 done
 grep -q '"link": "up"' <<<"$(st --output-format json)" || fail "link not in JSON"
 tx_err0=$(flat_stat relay_1.vf.tx_errors)
+wait_for 10 metric 'virtio_forwarder_vf_link_up{relay="1"} 1' || fail "metrics: link not up"
+metric 'virtio_forwarder_vf_link_speed_bytes{relay="1"} 1250000000' || fail "metrics: speed"
+metric 'virtio_forwarder_vf_removals_total{relay="1"} 0' || fail "metrics: removals"
+grep -q '^virtio_forwarder_vf_tx_errors_total{relay="1"} [0-9]*$' <<<"$(metrics)" ||
+	fail "metrics: no tx_errors"
 
 log "vf0 down"
 ip netns exec "$NS_VF" ip link set vf0 down
@@ -55,6 +69,7 @@ log "stats showed link=down after ${secs}s"
 [ "$(flat_stat relay_1.vf.link_speed)" = 0 ] || fail "a down link has a speed"
 [ "$(daemon_stat d relay_1.vf.link)" = down ] || fail "SIGUSR1 dump: link not down"
 grep -q '"link": "down"' <<<"$(st --output-format json)" || fail "JSON: link not down"
+metric 'virtio_forwarder_vf_link_up{relay="1"} 0' || fail "metrics: link not down"
 # what the relay sends the VF now fails on the down tap: the VF's own errors
 ip netns exec "$NS_VM" busybox ping -c 3 -W 1 10.99.0.1 >/dev/null 2>&1 || true
 tx_err1=$(flat_stat relay_1.vf.tx_errors)
