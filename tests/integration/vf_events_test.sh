@@ -46,7 +46,7 @@ metric() { grep -qxF "$1" <<<"$(metrics)"; }
 start_vm vm "$WORK/sock/virtio-forwarder1.sock"
 setup_ips
 wait_stat d relay_1.vf_to_vm.internal_state DPDK_READY || fail "relay not ready"
-ping_ok "$NS_VM" 10.99.0.1 3 >/dev/null || fail "no ping before the link change"
+wait_for 10 ping_ok "$NS_VM" 10.99.0.1 1 || fail "no ping before the link change"
 
 wait_flat relay_1.vf.link up 3 >/dev/null || fail "link not up at start"
 [ "$(flat_stat relay_1.vf.link_speed)" = 10000 ] || fail "link speed: $(flat_stat relay_1.vf.link_speed)"
