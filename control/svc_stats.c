@@ -106,6 +106,12 @@ static void fill(struct relay_msg *m, const struct relay_info *ri, const struct 
 		m->up.queue = m->up_qp;
 		SET(&m->rs, vf_queues, ri->vf_queues);
 		m->vf.pci_addr_str = (char *)ri->vf_name;
+		m->vf.link = (char *)(ri->vf_link_up ? "up" : "down");
+		SET(&m->vf, link_speed, ri->vf_link_speed);
+		SET(&m->vf, rx_missed, ri->vf_rx_missed);
+		SET(&m->vf, rx_nombuf, ri->vf_rx_nombuf);
+		SET(&m->vf, rx_errors, ri->vf_rx_errors);
+		SET(&m->vf, tx_errors, ri->vf_tx_errors);
 		m->rs.vf = &m->vf;
 		if (ri->vf_to_vm_cpu >= 0)
 			SET(&m->cpu, vf_to_vm, ri->vf_to_vm_cpu);
@@ -137,6 +143,8 @@ static void fill(struct relay_msg *m, const struct relay_info *ri, const struct 
 		if (ri->vm_to_vf_cpu >= 0)
 			SET(&m->cpu, vm_to_vf, ri->vm_to_vf_cpu);
 	}
+	SET(&m->rs, vf_resets, ri->vf_resets);
+	SET(&m->rs, vf_removals, ri->vf_removals);
 	if (m->cpu.has_vf_to_vm || m->cpu.has_vm_to_vf)
 		m->rs.cpu = &m->cpu;
 }

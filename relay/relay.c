@@ -75,7 +75,8 @@ int relay_init(const struct relay_params *p)
 	event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (events == NULL || event_fd < 0)
 		return -ENOMEM;
-	return worker_init(&relay_cfg);
+	int ret = worker_init(&relay_cfg);
+	return ret < 0 ? ret : vf_events_init();
 }
 
 void relay_post_event(enum relay_event_type type, unsigned relay_id, uint64_t seq)
@@ -320,6 +321,22 @@ static void stop_forwarding(struct relay *r)
 	r->dpdk_state = DPDK_ADDED;
 }
 
+void relay_vf_pause(struct relay *r)
+{
+	if (r->dpdk_state == DPDK_READY)
+		stop_forwarding(r);
+}
+
+int relay_vf_resume(struct relay *r)
+{
+	if (r->dpdk_state != DPDK_ADDED || r->virtio_state != VIRTIO_READY)
+		return 0;
+	if (start_forwarding(r, NULL) == 0)
+		return 0;
+	republish_vm_to_vf(r); /* one unit per guest queue, dropping */
+	return -EIO;
+}
+
 /* The common tail of attaching a VF or a bond already probed as port. */
 static int attach_port(struct relay *r, uint16_t port, const char *name, struct relay_fault *f)
 {
@@ -342,11 +359,13 @@ static int attach_port(struct relay *r, uint16_t port, const char *name, struct 
 	r->vf_mtu = vs.mtu;
 	r->vf_tx_capa = vs.tx_capa;
 	r->dpdk_state = DPDK_ADDED;
+	vf_events_attached(r);
 	r->vf_to_vm[0].planned_cpu = worker_choose(pin_vf_to_vm[r->id], vf_socket(port));
 	LOG(INFO, "relay %u: vf %s attached as port %u (%u of %u queues, mtu %u, tx offloads "
 		"0x%" PRIx64 ")", r->id, name, port, vs.queues, vs.max_queues, vs.mtu, vs.tx_capa);
 	if (r->virtio_state == VIRTIO_READY && start_forwarding(r, f) < 0) {
 		/* the ADD fails as a whole: the VF goes again */
+		vf_events_detached(r);
 		vf_remove_any(port);
 		free(r->vf_name);
 		r->vf_name = NULL;
@@ -410,6 +429,7 @@ int relay_detach_vf(unsigned id, const char *devargs, bool conditional, struct r
 		return fault(f, STEP_VF_MISMATCH, -EXDEV);
 	if (r->dpdk_state == DPDK_READY)
 		stop_forwarding(r);
+	vf_events_detached(r);
 	vf_remove_any(r->port_id);
 	LOG(INFO, "relay %u: vf %s detached", id, r->vf_name);
 	free(r->vf_name);
@@ -509,6 +529,10 @@ void relay_process_events(void)
 	if (read(event_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		LOG(ERR, "relay event fd: %s", strerror(errno));
 	while (rte_ring_sc_dequeue_elem(events, &ev, sizeof(ev)) == 0) {
+		if (ev.type >= EV_VF_LSC) {
+			vf_events_handle(ev.type, ev.seq);
+			continue;
+		}
 		if (ev.relay_id >= relay_max())
 			continue;
 		struct relay *r = &relays[ev.relay_id];
@@ -671,6 +695,7 @@ int relay_get_info(unsigned id, struct relay_info *info)
 	pthread_mutex_lock(&relay_registry_lock);
 	info->guest_txq_enabled = r->guest_txq_enabled;
 	pthread_mutex_unlock(&relay_registry_lock);
+	vf_events_info(r, info);
 	return 0;
 }
 
@@ -687,6 +712,7 @@ void relay_fini(void)
 		vm_down(&relays[i]); /* a VM whose socket is gone */
 		relay_detach_vf(i, NULL, true, NULL);
 	}
+	vf_events_fini();
 	worker_fini();
 	pool_gso_fini();
 	unsigned in_use, cap;

@@ -69,6 +69,14 @@ struct relay_info {
 	unsigned guest_queue_pairs; /* negotiated by the VM, 0 if none */
 	uint32_t guest_rxq_enabled; /* bit q: guest RX queue q enabled */
 	uint32_t guest_txq_enabled;
+	/* the VF's link and its own counters (rte_eth_stats_get), while a VF
+	 * is attached (vf_name != NULL); a bond's are its members' sums */
+	bool vf_link_up;
+	uint32_t vf_link_speed; /* Mbps, 0: down or unknown */
+	uint64_t vf_rx_missed, vf_rx_nombuf, vf_rx_errors, vf_tx_errors;
+	/* events handled for this relay, kept across VF changes */
+	uint64_t vf_resets;   /* RESET: port reset, reconfigured, restarted */
+	uint64_t vf_removals; /* RMV: the VF (or a bond member) detached */
 };
 
 struct relay_params {

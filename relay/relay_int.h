@@ -103,6 +103,10 @@ struct relay {
 	uint64_t vf_tx_capa;     /* TX offloads the VF does in hardware */
 	uint32_t guest_max_frame; /* longest frame the guest's RX buffers take */
 	uint64_t conn_seq_seen;  /* conn_seq of the VM the control thread took */
+	bool vf_link_up;         /* the VF's link as last seen (vf_events.c) */
+	uint32_t vf_link_speed;  /* Mbps, 0: down or unknown */
+	uint64_t vf_resets;      /* RESET events handled; kept across VFs */
+	uint64_t vf_removals;    /* VFs or bond members gone by RMV; kept across VFs */
 	bool gso_ready;          /* software TSO pools are there */
 	struct rte_mempool *gso_direct, *gso_indirect;
 	struct rte_mempool *pool;
@@ -261,8 +265,35 @@ int vm_unregister(const char *path);
 /* Take the device new_device published if connection seq is still current. */
 bool vm_take_vid(struct relay *r, uint64_t seq);
 
-/* relay.c: posted by vm.c callbacks from the vhost thread */
-enum relay_event_type { EV_VM_NEW, EV_VM_DESTROY, EV_VM_QUEUES };
+/* relay.c: posted by vm.c callbacks from the vhost thread, and by
+ * vf_events.c's from the interrupt thread (EV_VF_*: relay_id unused, seq
+ * names the port, see vf_events.c) */
+enum relay_event_type {
+	EV_VM_NEW,
+	EV_VM_DESTROY,
+	EV_VM_QUEUES,
+	EV_VF_LSC,   /* RTE_ETH_EVENT_INTR_LSC */
+	EV_VF_RESET, /* RTE_ETH_EVENT_INTR_RESET */
+	EV_VF_RMV,   /* RTE_ETH_EVENT_INTR_RMV */
+	EV_VF_WATCH, /* the link watch's tick */
+};
 void relay_post_event(enum relay_event_type type, unsigned relay_id, uint64_t seq);
+/* For vf_events.c: READY -> ADDED (port stopped, units withdrawn), and
+ * back to READY if the VM is there; -EIO if it did not start. */
+void relay_vf_pause(struct relay *r);
+int relay_vf_resume(struct relay *r);
+
+/* vf_events.c: ethdev events (link, reset, removal) of VFs and bond
+ * members, and a link watch for PMDs that change their link without an
+ * LSC event (net_tap). Control thread unless said otherwise. */
+int vf_events_init(void);
+void vf_events_fini(void);
+/* r's VF (and a bond's members) became r->port_id / went: events posted
+ * for the port before are dropped from now on */
+void vf_events_attached(struct relay *r);
+void vf_events_detached(struct relay *r);
+void vf_events_handle(enum relay_event_type type, uint64_t seq);
+/* the VF's link and its own counters into info */
+void vf_events_info(const struct relay *r, struct relay_info *info);
 
 #endif

@@ -111,7 +111,14 @@ int vf_configure(uint16_t port, struct rte_mempool *mp, struct vf_setup *vs, str
 	 * fails to start with it is retried without (vf_start). The bonding
 	 * PMD has none. */
 	char name[RTE_ETH_NAME_MAX_LEN];
-	conf.intr_conf.rxq = relay_cfg.idle_interrupts && !is_bond(port, name);
+	bool bond = is_bond(port, name);
+	conf.intr_conf.rxq = relay_cfg.idle_interrupts && !bond;
+	/* link changes as RTE_ETH_EVENT_INTR_LSC (vf_events.c) where the PMD
+	 * raises them; the link watch covers the others. Not on a bond: it
+	 * raises LSC anyway, and with lsc set its link reads stay cached from
+	 * its members' last events (which net_tap members never raise). */
+	conf.intr_conf.lsc = !bond && info.dev_flags != NULL &&
+		(*info.dev_flags & RTE_ETH_DEV_INTR_LSC);
 
 	if ((ret = rte_eth_dev_configure(port, nq, nq, &conf)) < 0) {
 		LOG(ERR, "vf port %u: rte_eth_dev_configure %u queues: %s", port, nq,
@@ -182,11 +189,11 @@ int vf_start(uint16_t port, bool *rx_intr, struct relay_fault *f)
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
 	int ret = rte_eth_dev_start(port);
-	if (ret < 0 && rte_eth_dev_conf_get(port, &conf) == 0 && conf.intr_conf.rxq &&
-		rte_eth_dev_info_get(port, &info) == 0) {
-		LOG(WARNING, "vf port %u: does not start with RX interrupts (%s); polling only",
-			port, rte_strerror(-ret));
-		conf.intr_conf.rxq = 0;
+	if (ret < 0 && rte_eth_dev_conf_get(port, &conf) == 0 &&
+		(conf.intr_conf.rxq || conf.intr_conf.lsc) && rte_eth_dev_info_get(port, &info) == 0) {
+		LOG(WARNING, "vf port %u: does not start with interrupts (%s); polling only "
+			"(RX and link)", port, rte_strerror(-ret));
+		conf.intr_conf.rxq = conf.intr_conf.lsc = 0;
 		if (rte_eth_dev_configure(port, info.nb_rx_queues, info.nb_tx_queues, &conf) == 0)
 			ret = rte_eth_dev_start(port);
 	}

@@ -39,6 +39,17 @@ static void queue_lines(FILE *out, unsigned id, const char *dir, const struct re
 			id, dir, i, q[i].cpu, id, dir, i, q[i].pkts_rx);
 }
 
+static void vf_lines(FILE *out, unsigned id, const struct relay_info *ri)
+{
+	fprintf(out, "relay_%u.vf.pci_addr_str=%s\n", id, ri->vf_name);
+	fprintf(out, "relay_%u.vf.link=%s\nrelay_%u.vf.link_speed=%u\n", id,
+		ri->vf_link_up ? "up" : "down", id, ri->vf_link_speed);
+	fprintf(out, "relay_%u.vf.rx_missed=%" PRIu64 "\nrelay_%u.vf.rx_nombuf=%" PRIu64 "\n", id,
+		ri->vf_rx_missed, id, ri->vf_rx_nombuf);
+	fprintf(out, "relay_%u.vf.rx_errors=%" PRIu64 "\nrelay_%u.vf.tx_errors=%" PRIu64 "\n", id,
+		ri->vf_rx_errors, id, ri->vf_tx_errors);
+}
+
 bool stats_relay_used(const struct relay_info *ri)
 {
 	return ri->vf_name != NULL || ri->virtio_state != VIRTIO_UNINIT ||
@@ -59,7 +70,7 @@ void stats_dump(FILE *out)
 		if (ri.vm_to_vf_cpu >= 0)
 			fprintf(out, "relay_%u.cpu.vm_to_vf=%d\n", id, ri.vm_to_vf_cpu);
 		if (ri.vf_name != NULL)
-			fprintf(out, "relay_%u.vf.pci_addr_str=%s\n", id, ri.vf_name);
+			vf_lines(out, id, &ri);
 		fprintf(out, "relay_%u.vhost.vhost_socket_name=%s\n", id,
 			ri.socket_path ? ri.socket_path : "NONE");
 		fprintf(out, "relay_%u.vf_to_vm.internal_state=%s\n", id,
@@ -72,6 +83,8 @@ void stats_dump(FILE *out)
 			ri.vf_queues, id, ri.guest_queue_pairs);
 		fprintf(out, "relay_%u.guest_rxq_enabled=0x%x\nrelay_%u.guest_txq_enabled=0x%x\n",
 			id, ri.guest_rxq_enabled, id, ri.guest_txq_enabled);
+		fprintf(out, "relay_%u.vf_resets=%" PRIu64 "\nrelay_%u.vf_removals=%" PRIu64 "\n", id,
+			ri.vf_resets, id, ri.vf_removals);
 		queue_lines(out, id, "vf_to_vm", ri.vf_to_vm_q, ri.n_vf_to_vm_queues);
 		queue_lines(out, id, "vm_to_vf", ri.vm_to_vf_q, ri.n_vm_to_vf_queues);
 	}

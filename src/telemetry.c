@@ -127,6 +127,14 @@ static int on_relay(const char *cmd, const char *params, struct rte_tel_data *d)
 		add_string(d, "socket", ri.socket_path);
 		rte_tel_data_add_dict_int(d, "numa_node",
 			ri.socket_id == UINT32_MAX ? -1 : (int)ri.socket_id);
+		add_string(d, "vf_link", ri.vf_name == NULL ? "" : ri.vf_link_up ? "up" : "down");
+		rte_tel_data_add_dict_u64(d, "vf_link_speed", ri.vf_link_speed);
+		rte_tel_data_add_dict_u64(d, "vf_rx_missed", ri.vf_rx_missed);
+		rte_tel_data_add_dict_u64(d, "vf_rx_nombuf", ri.vf_rx_nombuf);
+		rte_tel_data_add_dict_u64(d, "vf_rx_errors", ri.vf_rx_errors);
+		rte_tel_data_add_dict_u64(d, "vf_tx_errors", ri.vf_tx_errors);
+		rte_tel_data_add_dict_u64(d, "vf_resets", ri.vf_resets);
+		rte_tel_data_add_dict_u64(d, "vf_removals", ri.vf_removals);
 		add_dir(d, "vf_to_vm", &ri.vf_to_vm);
 		add_dir(d, "vm_to_vf", &ri.vm_to_vf);
 	}

@@ -44,6 +44,36 @@ static const struct prom_counter counters[] = {
 		bytes_dropped_vm_not_connected, bytes_dropped_vf_not_connected),
 };
 
+typedef Virtioforwarder__RelayState__VF vf_msg;
+
+/* A metric of the VF message (present while the relay holds a VF): its
+ * value and has_ flag, and the factor to base units. */
+struct prom_vf_metric {
+	const char *name, *type, *help;
+	size_t off, has;
+	bool u64;
+	uint64_t scale;
+};
+#define PROM_VF(name, type, help, field, u64, scale)                                      \
+	{"virtio_forwarder_vf_" name, type, help, offsetof(vf_msg, field),                 \
+		offsetof(vf_msg, has_##field), u64, scale}
+
+/* the VF's link (besides link_up, from the link string) and own counters */
+static const struct prom_vf_metric vf_metrics[] = {
+	PROM_VF("link_speed_bytes", "gauge",
+		"speed of the VF's link in bytes per second, 0 if down or unknown", link_speed,
+		false, 125000),
+	PROM_VF("rx_missed_packets_total", "counter",
+		"packets the VF dropped for want of room in its RX queue (imissed)", rx_missed,
+		true, 1),
+	PROM_VF("rx_nombuf_total", "counter",
+		"RX mbuf allocation failures of the VF (rx_nombuf)", rx_nombuf, true, 1),
+	PROM_VF("rx_errors_total", "counter", "erroneous packets the VF received (ierrors)",
+		rx_errors, true, 1),
+	PROM_VF("tx_errors_total", "counter", "packets the VF failed to send (oerrors)",
+		tx_errors, true, 1),
+};
+
 /* label values escape \, " and newline */
 static void label(FILE *out, const char *name, const char *v, bool comma)
 {
@@ -150,6 +180,64 @@ static void write_counter(FILE *out, const struct prom_counter *c,
 	}
 }
 
+static void write_vf(FILE *out, const Virtioforwarder__StatsResponse *r)
+{
+	family(out, "virtio_forwarder_vf_link_up", "gauge",
+		"1 if the relay's VF has link, 0 if not (relays with a VF only)");
+	for (size_t i = 0; i < r->n_relay; i++) {
+		const Virtioforwarder__RelayState *rs = r->relay[i];
+		if (rs->vf == NULL || rs->vf->link == NULL)
+			continue;
+		sample(out, "virtio_forwarder_vf_link_up", rs, NULL, NULL, NULL);
+		fprintf(out, "%d\n", strcmp(rs->vf->link, "up") == 0);
+	}
+	for (size_t k = 0; k < sizeof(vf_metrics) / sizeof(vf_metrics[0]); k++) {
+		const struct prom_vf_metric *vm = &vf_metrics[k];
+		family(out, vm->name, vm->type, vm->help);
+		for (size_t i = 0; i < r->n_relay; i++) {
+			const Virtioforwarder__RelayState *rs = r->relay[i];
+			const char *msg = (const char *)rs->vf;
+			if (msg == NULL || !*(const protobuf_c_boolean *)(msg + vm->has))
+				continue;
+			uint64_t v = 0;
+			uint32_t v32;
+			if (vm->u64) {
+				memcpy(&v, msg + vm->off, sizeof(v));
+			} else {
+				memcpy(&v32, msg + vm->off, sizeof(v32));
+				v = v32;
+			}
+			sample(out, vm->name, rs, NULL, NULL, NULL);
+			fprintf(out, "%llu\n", (unsigned long long)(v * vm->scale));
+		}
+	}
+	/* events handled per relay, whether or not it holds a VF now */
+	static const struct {
+		const char *name, *help;
+		size_t off, has;
+	} events[] = {
+		{"virtio_forwarder_vf_resets_total", "VF reset events handled by a relay",
+			offsetof(Virtioforwarder__RelayState, vf_resets),
+			offsetof(Virtioforwarder__RelayState, has_vf_resets)},
+		{"virtio_forwarder_vf_removals_total",
+			"VFs or bond members a relay lost by their device's removal event",
+			offsetof(Virtioforwarder__RelayState, vf_removals),
+			offsetof(Virtioforwarder__RelayState, has_vf_removals)},
+	};
+	for (size_t k = 0; k < sizeof(events) / sizeof(events[0]); k++) {
+		family(out, events[k].name, "counter", events[k].help);
+		for (size_t i = 0; i < r->n_relay; i++) {
+			const char *msg = (const char *)r->relay[i];
+			if (!*(const protobuf_c_boolean *)(msg + events[k].has))
+				continue;
+			uint64_t v;
+			memcpy(&v, msg + events[k].off, sizeof(v));
+			sample(out, events[k].name, r->relay[i], NULL, NULL, NULL);
+			fprintf(out, "%llu\n", (unsigned long long)v);
+		}
+	}
+}
+
 void prom_write(FILE *out, const Virtioforwarder__StatsResponse *r)
 {
 	family(out, "virtio_forwarder_up", "gauge", "1 if the daemon answered the stats request");
@@ -165,4 +253,5 @@ void prom_write(FILE *out, const Virtioforwarder__StatsResponse *r)
 			family(out, c->family, "counter", c->help);
 		write_counter(out, c, r);
 	}
+	write_vf(out, r);
 }

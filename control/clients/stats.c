@@ -25,6 +25,10 @@ static const char *const down_fields[] = {"pkts_rx_from_vm", "bytes_rx_from_vm",
 static const char *const ext_fields[] = {"pkts_dropped_invalid", "pkts_dropped_too_big",
 	"pkts_dropped_no_mbuf", "pkts_segmented", "pkts_segments", NULL};
 
+/* the VF's extension lines, after the original's pci_addr_str */
+static const char *const vf_ext_fields[] = {"link", "link_speed", "rx_missed", "rx_nombuf",
+	"rx_errors", "tx_errors", NULL};
+
 static bool suppress_zero;
 
 /* one "prefix.name=value" line if the field is present */
@@ -125,6 +129,13 @@ static void print_flat(const Virtioforwarder__StatsResponse *r)
 				down_cpu ? rs->cpu->vm_to_vf : 0);
 		flat_field(relay, &rs->base, "vf_queues");
 		flat_field(relay, &rs->base, "guest_queue_pairs");
+		if (rs->vf != NULL) {
+			snprintf(sub, sizeof(sub), "%s.vf", relay);
+			for (unsigned k = 0; vf_ext_fields[k] != NULL; k++)
+				flat_field(sub, &rs->vf->base, vf_ext_fields[k]);
+		}
+		flat_field(relay, &rs->base, "vf_resets");
+		flat_field(relay, &rs->base, "vf_removals");
 		if (rs->vf_to_vm != NULL)
 			flat_queues(relay, "vf_to_vm", rs->vf_to_vm->queue, rs->vf_to_vm->n_queue);
 		if (rs->vm_to_vf != NULL)
