@@ -192,7 +192,7 @@ static void bond(void)
 	struct relay_fault f = {0};
 	const char *members[] = {"net_null1,no-rx=1", "net_null2,no-rx=1"};
 	CHECK(relay_attach_bond(RELAY, "net_bonding0", 1, members, 2, false, &f) == 0,
-		"attach bond: %s", f.step);
+		"attach bond: %s", relay_step_str(f.step));
 	CHECK(wait_state(DPDK_READY, VIRTIO_READY), "bond ready");
 	CHECK(sent_to_vf(500) == 500, "through the bond");
 	uint16_t bond = port_of("net_bonding0");
