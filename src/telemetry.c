@@ -37,6 +37,10 @@ static const struct {
 	DIR_COUNTER(pkts_dropped_not_connected),
 	DIR_COUNTER(bytes_dropped_not_connected),
 	DIR_COUNTER(pkts_dropped_invalid),
+	DIR_COUNTER(pkts_dropped_too_big),
+	DIR_COUNTER(pkts_dropped_no_mbuf),
+	DIR_COUNTER(pkts_segmented),
+	DIR_COUNTER(pkts_segments),
 #undef DIR_COUNTER
 };
 

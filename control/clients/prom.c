@@ -38,10 +38,20 @@ static const struct prom_counter counters[] = {
 		"queue_full", pkts_dropped_vm_queue_full, pkts_dropped_vf_queue_full),
 	PROM_COUNTER("dropped_packets", NULL, "not_connected",
 		pkts_dropped_vm_not_connected, pkts_dropped_vf_not_connected),
+	PROM_COUNTER("dropped_packets", NULL, "invalid", pkts_dropped_invalid,
+		pkts_dropped_invalid),
+	PROM_COUNTER("dropped_packets", NULL, "too_big", pkts_dropped_too_big,
+		pkts_dropped_too_big),
+	PROM_COUNTER("dropped_packets", NULL, "no_mbuf", pkts_dropped_no_mbuf,
+		pkts_dropped_no_mbuf),
 	PROM_COUNTER("dropped_bytes", "bytes dropped by a relay direction, by reason",
 		"queue_full", bytes_dropped_vm_queue_full, bytes_dropped_vf_queue_full),
 	PROM_COUNTER("dropped_bytes", NULL, "not_connected",
 		bytes_dropped_vm_not_connected, bytes_dropped_vf_not_connected),
+	PROM_COUNTER("segmented_packets", "guest TSO frames the relay cut in software", NULL,
+		pkts_segmented, pkts_segmented),
+	PROM_COUNTER("segments_packets", "segments those frames became", NULL, pkts_segments,
+		pkts_segments),
 };
 
 typedef Virtioforwarder__RelayState__VF vf_msg;

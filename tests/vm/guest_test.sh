@@ -130,7 +130,7 @@ read -r rx tx inv full nc big nomb segd segs <<<"$(daemon_stats d relay_1.vm_to_
 	relay_1.vm_to_vf.pkts_segmented relay_1.vm_to_vf.pkts_segments)"
 log "vm_to_vf: rx=$rx tx=$tx invalid=$inv full=$full nc=$nc too_big=$big no_mbuf=$nomb" \
 	"segmented=$segd into $segs"
-[ "$rx" -gt 500 ] && [ "$inv" -eq 0 ] || fail "vm_to_vf counters"
+[ "$rx" -gt 200 ] && [ "$inv" -eq 0 ] || fail "vm_to_vf counters" # MTU 9000: 2 MB is ~250 frames
 [ $((rx - segd + segs)) -eq $((tx + full + nc + big + nomb)) ] || fail "vm_to_vf does not add up"
 case "$MODE" in tso*)
 	[ "$segd" -gt 0 ] && [ "$tx" -gt "$rx" ] ||
