@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "inproc.h"
+#include "relay.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -78,4 +79,19 @@ bool inproc_pkt_ok(const struct rte_mbuf *m, uint32_t *seq)
 		if (p[i] != (uint8_t)(*seq + i))
 			return false;
 	return true;
+}
+
+bool inproc_wait_state(unsigned id, int dpdk_state, int virtio_state)
+{
+	struct relay_info ri;
+	for (int i = 0; i < 5000; i++) {
+		relay_process_events();
+		relay_get_info(id, &ri);
+		if ((int)ri.dpdk_state == dpdk_state && (int)ri.virtio_state == virtio_state)
+			return true;
+		usleep(1000);
+	}
+	fprintf(stderr, "relay %u: state %s/%s\n", id, relay_dpdk_state_str(ri.dpdk_state),
+		relay_virtio_state_str(ri.virtio_state));
+	return false;
 }

@@ -42,5 +42,8 @@ void inproc_vm_disconnect(struct inproc_vm *vm);
 struct rte_mbuf *inproc_pkt(struct rte_mempool *mp, uint32_t seq);
 /* the frame's payload is intact; *seq gets its number */
 bool inproc_pkt_ok(const struct rte_mbuf *m, uint32_t *seq);
+/* Apply relay events for up to 5 s until relay id is in the states given
+ * (enum relay_dpdk_state, enum relay_virtio_state); prints them if not. */
+bool inproc_wait_state(unsigned id, int dpdk_state, int virtio_state);
 
 #endif

@@ -39,17 +39,7 @@ static void pump_events_ms(unsigned ms)
 
 static bool wait_state(enum relay_dpdk_state ds, enum relay_virtio_state vs)
 {
-	struct relay_info ri;
-	for (int i = 0; i < 5000; i++) {
-		relay_process_events();
-		relay_get_info(RELAY, &ri);
-		if (ri.dpdk_state == ds && ri.virtio_state == vs)
-			return true;
-		usleep(1000);
-	}
-	fprintf(stderr, "state %s/%s\n", relay_dpdk_state_str(ri.dpdk_state),
-		relay_virtio_state_str(ri.virtio_state));
-	return false;
+	return inproc_wait_state(RELAY, ds, vs);
 }
 
 static void vm_connect(void)
