@@ -248,6 +248,39 @@ static void write_vf(FILE *out, const Virtioforwarder__StatsResponse *r)
 	}
 }
 
+/* Per queue unit of each direction: the packets it took in and its worker,
+ * labelled with the queue (VF RX queue q for vf_to_vm, TX queue q for
+ * vm_to_vf). */
+static void write_queues(FILE *out, const Virtioforwarder__StatsResponse *r)
+{
+	static const char *const names[2] = {"virtio_forwarder_queue_rx_packets_total",
+		"virtio_forwarder_queue_cpu"};
+	static const char *const types[2] = {"counter", "gauge"};
+	static const char *const helps[2] = {"packets a queue unit of a relay direction received",
+		"worker CPU polling a queue unit of a relay direction"};
+	for (int m = 0; m < 2; m++) {
+		family(out, names[m], types[m], helps[m]);
+		for (size_t i = 0; i < r->n_relay; i++) {
+			const Virtioforwarder__RelayState *rs = r->relay[i];
+			Virtioforwarder__RelayQueue **q[2] = {
+				rs->vf_to_vm ? rs->vf_to_vm->queue : NULL,
+				rs->vm_to_vf ? rs->vm_to_vf->queue : NULL};
+			size_t n[2] = {rs->vf_to_vm ? rs->vf_to_vm->n_queue : 0,
+				rs->vm_to_vf ? rs->vm_to_vf->n_queue : 0};
+			for (int k = 0; k < 2; k++)
+				for (size_t j = 0; j < n[k]; j++) {
+					char qs[16];
+					snprintf(qs, sizeof(qs), "%u", q[k][j]->queue);
+					sample(out, names[m], rs, dir_names[k], "queue", qs);
+					if (m == 0)
+						fprintf(out, "%llu\n", (unsigned long long)q[k][j]->pkts);
+					else
+						fprintf(out, "%d\n", q[k][j]->cpu);
+				}
+		}
+	}
+}
+
 void prom_write(FILE *out, const Virtioforwarder__StatsResponse *r)
 {
 	family(out, "virtio_forwarder_up", "gauge", "1 if the daemon answered the stats request");
@@ -263,5 +296,6 @@ void prom_write(FILE *out, const Virtioforwarder__StatsResponse *r)
 			family(out, c->family, "counter", c->help);
 		write_counter(out, c, r);
 	}
+	write_queues(out, r);
 	write_vf(out, r);
 }

@@ -70,6 +70,9 @@ q2='virtio_forwarder_relay_state%7Brelay%3D%221%22%2Cstate%3D%22DPDK_READY%22%7D
 # the info metric joins the descriptive labels to any series by relay id
 q3='virtio_forwarder_rx_packets_total%7Bdirection%3D%22vm_to_vf%22%7D+*+on(relay)+group_left(vf)+virtio_forwarder_relay_info%7Bvf%3D%22net_tap0%2Ciface%3Dvf0%22%7D'
 [ "$(query "$q3")" = "$want" ] || fail "join with relay_info: $(query "$q3")"
+# per queue unit, with a queue label (one queue pair here: queue 0 took all)
+q4='virtio_forwarder_queue_rx_packets_total%7Brelay%3D%221%22%2Cdirection%3D%22vm_to_vf%22%2Cqueue%3D%220%22%7D'
+[ "$(query "$q4")" = "$want" ] || fail "queue metric: $(query "$q4"), want $want"
 stop_vm vm
 stop_daemon d
 wait_for 10 sh -c "'$PY' -c 'import urllib.request; print(urllib.request.urlopen(\"http://127.0.0.1:$EXP_PORT/metrics\", timeout=5).read().decode())' | grep -q '^virtio_forwarder_up 0$'" ||
