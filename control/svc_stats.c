@@ -85,23 +85,13 @@ static void fill(struct relay_msg *m, const struct relay_info *ri, const struct 
 	m->up.active = vf_active;
 	m->up.internal_state = (char *)relay_dpdk_state_str(ri->dpdk_state);
 	if (vf_active) {
-		SET(&m->up, pkts_rx_from_vf, u->pkts_rx);
-		SET(&m->up, bytes_rx_from_vf, u->bytes_rx);
-		SET(&m->up, pkts_tx_to_vm, u->pkts_tx);
-		SET(&m->up, bytes_tx_to_vm, u->bytes_tx);
-		SET(&m->up, pkts_dropped_vm_queue_full, u->pkts_dropped_queue_full);
-		SET(&m->up, bytes_dropped_vm_queue_full, u->bytes_dropped_queue_full);
-		SET(&m->up, pkts_dropped_vm_not_connected, u->pkts_dropped_not_connected);
-		SET(&m->up, bytes_dropped_vm_not_connected, u->bytes_dropped_not_connected);
+#define SET_UP(field, up_name, down_name, family, reason, help) SET(&m->up, up_name, u->field);
+		RELAY_COUNTERS(SET_UP)
+#undef SET_UP
 		m->up.pkt_rate_rx_from_vf = rate(u->pkts_rx, b[0].pkts_rx, secs);
 		m->up.byte_rate_rx_from_vf = rate(u->bytes_rx, b[0].bytes_rx, secs);
 		m->up.pkt_rate_tx_to_vm = rate(u->pkts_tx, b[0].pkts_tx, secs);
 		m->up.byte_rate_tx_to_vm = rate(u->bytes_tx, b[0].bytes_tx, secs);
-		SET(&m->up, pkts_dropped_invalid, u->pkts_dropped_invalid);
-		SET(&m->up, pkts_dropped_too_big, u->pkts_dropped_too_big);
-		SET(&m->up, pkts_dropped_no_mbuf, u->pkts_dropped_no_mbuf);
-		SET(&m->up, pkts_segmented, u->pkts_segmented);
-		SET(&m->up, pkts_segments, u->pkts_segments);
 		m->up.n_queue = queues(m->up_q, m->up_qp, ri->vf_to_vm_q, ri->n_vf_to_vm_queues);
 		m->up.queue = m->up_qp;
 		SET(&m->rs, vf_queues, ri->vf_queues);
@@ -119,23 +109,14 @@ static void fill(struct relay_msg *m, const struct relay_info *ri, const struct 
 	m->down.active = vm_active;
 	m->down.internal_state = (char *)relay_virtio_state_str(ri->virtio_state);
 	if (vm_active) {
-		SET(&m->down, pkts_rx_from_vm, d->pkts_rx);
-		SET(&m->down, bytes_rx_from_vm, d->bytes_rx);
-		SET(&m->down, pkts_tx_to_vf, d->pkts_tx);
-		SET(&m->down, bytes_tx_to_vf, d->bytes_tx);
-		SET(&m->down, pkts_dropped_vf_queue_full, d->pkts_dropped_queue_full);
-		SET(&m->down, bytes_dropped_vf_queue_full, d->bytes_dropped_queue_full);
-		SET(&m->down, pkts_dropped_vf_not_connected, d->pkts_dropped_not_connected);
-		SET(&m->down, bytes_dropped_vf_not_connected, d->bytes_dropped_not_connected);
+#define SET_DOWN(field, up_name, down_name, family, reason, help) \
+	SET(&m->down, down_name, d->field);
+		RELAY_COUNTERS(SET_DOWN)
+#undef SET_DOWN
 		m->down.pkt_rate_rx_from_vm = rate(d->pkts_rx, b[1].pkts_rx, secs);
 		m->down.byte_rate_rx_from_vm = rate(d->bytes_rx, b[1].bytes_rx, secs);
 		m->down.pkt_rate_tx_to_vf = rate(d->pkts_tx, b[1].pkts_tx, secs);
 		m->down.byte_rate_tx_to_vf = rate(d->bytes_tx, b[1].bytes_tx, secs);
-		SET(&m->down, pkts_dropped_invalid, d->pkts_dropped_invalid);
-		SET(&m->down, pkts_dropped_too_big, d->pkts_dropped_too_big);
-		SET(&m->down, pkts_dropped_no_mbuf, d->pkts_dropped_no_mbuf);
-		SET(&m->down, pkts_segmented, d->pkts_segmented);
-		SET(&m->down, pkts_segments, d->pkts_segments);
 		m->down.n_queue =
 			queues(m->down_q, m->down_qp, ri->vm_to_vf_q, ri->n_vm_to_vf_queues);
 		m->down.queue = m->down_qp;

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "counters.h"
+
 enum relay_dpdk_state {
 	DPDK_UNINIT,
 	DPDK_ADDED,  /* port probed and configured, stopped: no VM */
@@ -31,18 +33,11 @@ const char *relay_virtio_state_str(enum relay_virtio_state s);
 
 /* Counters of one queue unit, or summed over a direction's units; one
  * writer at a time (its worker, or the control thread while the unit is
- * not published). */
+ * not published). Fields from the one list in counters.h. */
 struct relay_counters {
-	uint64_t pkts_rx, bytes_rx;
-	uint64_t pkts_tx, bytes_tx;
-	uint64_t pkts_dropped_queue_full, bytes_dropped_queue_full;
-	uint64_t pkts_dropped_not_connected, bytes_dropped_not_connected;
-	uint64_t pkts_dropped_invalid; /* offload request we cannot honour */
-	uint64_t pkts_dropped_too_big; /* frame over the relay's MTU */
-	uint64_t pkts_dropped_no_mbuf; /* software segmentation ran out of mbufs */
-	/* VM->VF: TSO frames cut in software, and the segments they became;
-	 * pkts_rx - pkts_segmented + pkts_segments = pkts_tx + drops */
-	uint64_t pkts_segmented, pkts_segments;
+#define RELAY_COUNTER_FIELD(field, up, down, family, reason, help) uint64_t field;
+	RELAY_COUNTERS(RELAY_COUNTER_FIELD)
+#undef RELAY_COUNTER_FIELD
 };
 
 /* One queue unit of a direction: who polls it and what it moved. */

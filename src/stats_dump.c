@@ -3,32 +3,31 @@
 #include "stats_dump.h"
 
 #include <inttypes.h>
+#include <stddef.h>
+#include <string.h>
 
 #include "relay.h"
 
-static void dir_lines(FILE *out, unsigned id, const char *dir, const char *from,
-	const char *to, const struct relay_counters *c)
+/* name (vf_to_vm's, vm_to_vf's) and place of every counter (counters.h) */
+static const struct {
+	const char *name[2];
+	size_t off;
+} counters[] = {
+#define DUMP_COUNTER(field, up, down, family, reason, help)                                       \
+	{{#up, #down}, offsetof(struct relay_counters, field)},
+	RELAY_COUNTERS(DUMP_COUNTER)
+#undef DUMP_COUNTER
+};
+
+/* side 0: vf_to_vm, 1: vm_to_vf */
+static void dir_lines(FILE *out, unsigned id, const char *dir, int side,
+	const struct relay_counters *c)
 {
-	fprintf(out, "relay_%u.%s.pkts_rx_from_%s=%" PRIu64 "\n", id, dir, from, c->pkts_rx);
-	fprintf(out, "relay_%u.%s.bytes_rx_from_%s=%" PRIu64 "\n", id, dir, from, c->bytes_rx);
-	fprintf(out, "relay_%u.%s.pkts_tx_to_%s=%" PRIu64 "\n", id, dir, to, c->pkts_tx);
-	fprintf(out, "relay_%u.%s.bytes_tx_to_%s=%" PRIu64 "\n", id, dir, to, c->bytes_tx);
-	fprintf(out, "relay_%u.%s.pkts_dropped_%s_queue_full=%" PRIu64 "\n", id, dir, to,
-		c->pkts_dropped_queue_full);
-	fprintf(out, "relay_%u.%s.bytes_dropped_%s_queue_full=%" PRIu64 "\n", id, dir, to,
-		c->bytes_dropped_queue_full);
-	fprintf(out, "relay_%u.%s.pkts_dropped_%s_not_connected=%" PRIu64 "\n", id, dir, to,
-		c->pkts_dropped_not_connected);
-	fprintf(out, "relay_%u.%s.bytes_dropped_%s_not_connected=%" PRIu64 "\n", id, dir, to,
-		c->bytes_dropped_not_connected);
-	fprintf(out, "relay_%u.%s.pkts_dropped_invalid=%" PRIu64 "\n", id, dir,
-		c->pkts_dropped_invalid);
-	fprintf(out, "relay_%u.%s.pkts_dropped_too_big=%" PRIu64 "\n", id, dir,
-		c->pkts_dropped_too_big);
-	fprintf(out, "relay_%u.%s.pkts_dropped_no_mbuf=%" PRIu64 "\n", id, dir,
-		c->pkts_dropped_no_mbuf);
-	fprintf(out, "relay_%u.%s.pkts_segmented=%" PRIu64 "\n", id, dir, c->pkts_segmented);
-	fprintf(out, "relay_%u.%s.pkts_segments=%" PRIu64 "\n", id, dir, c->pkts_segments);
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		uint64_t v;
+		memcpy(&v, (const char *)c + counters[i].off, sizeof(v));
+		fprintf(out, "relay_%u.%s.%s=%" PRIu64 "\n", id, dir, counters[i].name[side], v);
+	}
 }
 
 static void queue_lines(FILE *out, unsigned id, const char *dir, const struct relay_queue_info *q,
@@ -75,10 +74,10 @@ void stats_dump(FILE *out)
 			ri.socket_path ? ri.socket_path : "NONE");
 		fprintf(out, "relay_%u.vf_to_vm.internal_state=%s\n", id,
 			relay_dpdk_state_str(ri.dpdk_state));
-		dir_lines(out, id, "vf_to_vm", "vf", "vm", &ri.vf_to_vm);
+		dir_lines(out, id, "vf_to_vm", 0, &ri.vf_to_vm);
 		fprintf(out, "relay_%u.vm_to_vf.internal_state=%s\n", id,
 			relay_virtio_state_str(ri.virtio_state));
-		dir_lines(out, id, "vm_to_vf", "vm", "vf", &ri.vm_to_vf);
+		dir_lines(out, id, "vm_to_vf", 1, &ri.vm_to_vf);
 		fprintf(out, "relay_%u.vf_queues=%u\nrelay_%u.guest_queue_pairs=%u\n", id,
 			ri.vf_queues, id, ri.guest_queue_pairs);
 		fprintf(out, "relay_%u.guest_rxq_enabled=0x%x\nrelay_%u.guest_txq_enabled=0x%x\n",

@@ -27,20 +27,8 @@ static const struct {
 	const char *name;
 	size_t off;
 } dir_counters[] = {
-#define DIR_COUNTER(f) {#f, offsetof(struct relay_counters, f)}
-	DIR_COUNTER(pkts_rx),
-	DIR_COUNTER(bytes_rx),
-	DIR_COUNTER(pkts_tx),
-	DIR_COUNTER(bytes_tx),
-	DIR_COUNTER(pkts_dropped_queue_full),
-	DIR_COUNTER(bytes_dropped_queue_full),
-	DIR_COUNTER(pkts_dropped_not_connected),
-	DIR_COUNTER(bytes_dropped_not_connected),
-	DIR_COUNTER(pkts_dropped_invalid),
-	DIR_COUNTER(pkts_dropped_too_big),
-	DIR_COUNTER(pkts_dropped_no_mbuf),
-	DIR_COUNTER(pkts_segmented),
-	DIR_COUNTER(pkts_segments),
+#define DIR_COUNTER(f, up, down, family, reason, help) {#f, offsetof(struct relay_counters, f)},
+	RELAY_COUNTERS(DIR_COUNTER)
 #undef DIR_COUNTER
 };
 

@@ -6,6 +6,8 @@
  * relay id (and direction, reason, state) to join it with. */
 #include "prom.h"
 
+#include "counters.h"
+
 #include <stddef.h>
 #include <string.h>
 
@@ -14,7 +16,7 @@ typedef Virtioforwarder__RelayState__VMtoVF vm_to_vf_msg;
 
 /* One counter of both directions: the metric family it belongs to, its
  * reason label (NULL: none) and where the value and its has_ flag sit in
- * each direction's message. Entries of a family are adjacent. */
+ * each direction's message. A family's entries are written together. */
 struct prom_counter {
 	const char *family, *help, *reason;
 	size_t vf_to_vm, vm_to_vf, has_vf_to_vm, has_vm_to_vf;
@@ -24,34 +26,11 @@ struct prom_counter {
 		offsetof(vm_to_vf_msg, b), offsetof(vf_to_vm_msg, has_##a),                 \
 		offsetof(vm_to_vf_msg, has_##b)}
 
-/* a new counter is one line here */
+/* every counter of relay/counters.h */
 static const struct prom_counter counters[] = {
-	PROM_COUNTER("rx_packets", "packets received by a relay direction", NULL,
-		pkts_rx_from_vf, pkts_rx_from_vm),
-	PROM_COUNTER("rx_bytes", "bytes received by a relay direction", NULL,
-		bytes_rx_from_vf, bytes_rx_from_vm),
-	PROM_COUNTER("tx_packets", "packets sent by a relay direction", NULL,
-		pkts_tx_to_vm, pkts_tx_to_vf),
-	PROM_COUNTER("tx_bytes", "bytes sent by a relay direction", NULL,
-		bytes_tx_to_vm, bytes_tx_to_vf),
-	PROM_COUNTER("dropped_packets", "packets dropped by a relay direction, by reason",
-		"queue_full", pkts_dropped_vm_queue_full, pkts_dropped_vf_queue_full),
-	PROM_COUNTER("dropped_packets", NULL, "not_connected",
-		pkts_dropped_vm_not_connected, pkts_dropped_vf_not_connected),
-	PROM_COUNTER("dropped_packets", NULL, "invalid", pkts_dropped_invalid,
-		pkts_dropped_invalid),
-	PROM_COUNTER("dropped_packets", NULL, "too_big", pkts_dropped_too_big,
-		pkts_dropped_too_big),
-	PROM_COUNTER("dropped_packets", NULL, "no_mbuf", pkts_dropped_no_mbuf,
-		pkts_dropped_no_mbuf),
-	PROM_COUNTER("dropped_bytes", "bytes dropped by a relay direction, by reason",
-		"queue_full", bytes_dropped_vm_queue_full, bytes_dropped_vf_queue_full),
-	PROM_COUNTER("dropped_bytes", NULL, "not_connected",
-		bytes_dropped_vm_not_connected, bytes_dropped_vf_not_connected),
-	PROM_COUNTER("segmented_packets", "guest TSO frames the relay cut in software", NULL,
-		pkts_segmented, pkts_segmented),
-	PROM_COUNTER("segments_packets", "segments those frames became", NULL, pkts_segments,
-		pkts_segments),
+#define PROM_ENTRY(field, up, down, fam, reason, help) PROM_COUNTER(fam, help, reason, up, down),
+	RELAY_COUNTERS(PROM_ENTRY)
+#undef PROM_ENTRY
 };
 
 typedef Virtioforwarder__RelayState__VF vf_msg;
@@ -290,11 +269,18 @@ void prom_write(FILE *out, const Virtioforwarder__StatsResponse *r)
 		return;
 	write_info(out, r);
 	write_states(out, r);
-	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-		const struct prom_counter *c = &counters[i];
-		if (i == 0 || strcmp(c->family, counters[i - 1].family) != 0)
-			family(out, c->family, "counter", c->help);
-		write_counter(out, c, r);
+	/* each family once, at its first entry, with all of its entries */
+	size_t n = sizeof(counters) / sizeof(counters[0]);
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(counters[j].family, counters[i].family) == 0;
+		if (seen)
+			continue;
+		family(out, counters[i].family, "counter", counters[i].help);
+		for (size_t k = i; k < n; k++)
+			if (strcmp(counters[k].family, counters[i].family) == 0)
+				write_counter(out, &counters[k], r);
 	}
 	write_queues(out, r);
 	write_vf(out, r);

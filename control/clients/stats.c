@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "counters.h"
 #include "virtioforwarder.pb-c.h"
 
 /* the original's line order within a direction */
@@ -22,8 +23,26 @@ static const char *const down_fields[] = {"pkts_rx_from_vm", "bytes_rx_from_vm",
 	"pkts_dropped_vf_not_connected", "bytes_dropped_vf_not_connected", NULL};
 
 /* our extension lines, after the original's */
-static const char *const ext_fields[] = {"pkts_dropped_invalid", "pkts_dropped_too_big",
-	"pkts_dropped_no_mbuf", "pkts_segmented", "pkts_segments", NULL};
+/* every counter's name per direction (relay/counters.h): those the
+ * original did not have are printed after its lines */
+static const char *const up_counters[] = {
+#define UP_NAME(field, up, down, family, reason, help) #up,
+	RELAY_COUNTERS(UP_NAME)
+#undef UP_NAME
+	NULL};
+static const char *const down_counters[] = {
+#define DOWN_NAME(field, up, down, family, reason, help) #down,
+	RELAY_COUNTERS(DOWN_NAME)
+#undef DOWN_NAME
+	NULL};
+
+static bool listed(const char *const *names, const char *name)
+{
+	for (unsigned i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
 
 /* the VF's extension lines, after the original's pci_addr_str */
 static const char *const vf_ext_fields[] = {"link", "link_speed", "rx_missed", "rx_nombuf",
@@ -83,8 +102,10 @@ static void flat_direction(const char *relay, const char *dir, const ProtobufCMe
 		snprintf(counters, sizeof(counters), "%s", prefix);
 	for (unsigned i = 0; fields[i] != NULL; i++)
 		flat_field(counters, m, fields[i]);
-	for (unsigned i = 0; ext_fields[i] != NULL; i++)
-		flat_field(prefix, m, ext_fields[i]);
+	const char *const *all = fields == up_fields ? up_counters : down_counters;
+	for (unsigned i = 0; all[i] != NULL; i++)
+		if (!listed(fields, all[i]))
+			flat_field(prefix, m, all[i]);
 }
 
 /* relay_N.<dir>.queue_Q.cpu=C and .pkts=P, one pair per queue unit */
