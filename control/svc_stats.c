@@ -198,6 +198,25 @@ void svc_stats_finish(struct stats_pending *p, struct buf *reply)
 		list[resp.n_relay] = &msgs[resp.n_relay].rs;
 		resp.n_relay++;
 	}
+	/* the workers' own counters (extension) */
+	unsigned cpus[RELAY_MAX_WORKERS];
+	unsigned n_cpus = relay_worker_cpus(cpus, RELAY_MAX_WORKERS);
+	Virtioforwarder__WorkerStats ws[RELAY_MAX_WORKERS], *wp[RELAY_MAX_WORKERS];
+	for (unsigned i = 0; i < n_cpus; i++) {
+		struct relay_worker_stats st;
+		if (relay_worker_load(cpus[i], &st) < 0)
+			continue;
+		virtioforwarder__worker_stats__init(&ws[resp.n_worker]);
+		ws[resp.n_worker].cpu = cpus[i];
+		ws[resp.n_worker].busy_cycles = st.busy_cycles;
+		ws[resp.n_worker].packets = st.packets;
+		ws[resp.n_worker].sleeps = st.sleeps;
+		ws[resp.n_worker].missed_wakeups = st.missed_wakeups;
+		ws[resp.n_worker].tsc_hz = st.tsc_hz;
+		wp[resp.n_worker] = &ws[resp.n_worker];
+		resp.n_worker++;
+	}
+	resp.worker = wp;
 	svc_pack(&resp.base, reply);
 out:
 	free(msgs);

@@ -154,6 +154,8 @@ int relay_detach_vf(unsigned id, const char *devargs, bool conditional, struct r
  * -EINVAL: bad relay or a CPU that is not a worker. No packet is lost: the
  * direction's stash moves with it and the VF/guest rings hold the rest. */
 int relay_move(unsigned id, int vf_to_vm_cpu, int vm_to_vf_cpu);
+/* Most worker lcores (RTE_MAX_LCORE of Debian's DPDK build). */
+#define RELAY_MAX_WORKERS 128
 /* Worker CPUs, ascending; returns how many. */
 unsigned relay_worker_cpus(unsigned *cpus, unsigned max);
 /* A worker's own counters. */

@@ -260,6 +260,42 @@ static void write_queues(FILE *out, const Virtioforwarder__StatsResponse *r)
 	}
 }
 
+/* The workers' own counters: busy time in seconds (TSC cycles / rate) and
+ * counts, labelled with the worker's CPU. */
+static void write_workers(FILE *out, const Virtioforwarder__StatsResponse *r)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} m[] = {
+		{"virtio_forwarder_worker_busy_seconds_total", "counter",
+			"time a worker spent in passes that moved packets",
+			offsetof(Virtioforwarder__WorkerStats, busy_cycles)},
+		{"virtio_forwarder_worker_packets_total", "counter",
+			"packets received by a worker's busy passes",
+			offsetof(Virtioforwarder__WorkerStats, packets)},
+		{"virtio_forwarder_worker_sleeps_total", "counter",
+			"times a worker slept for want of work",
+			offsetof(Virtioforwarder__WorkerStats, sleeps)},
+		{"virtio_forwarder_worker_missed_wakeups_total", "counter",
+			"sleeps a worker's watchdog ended with packets waiting",
+			offsetof(Virtioforwarder__WorkerStats, missed_wakeups)},
+	};
+	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		family(out, m[k].name, m[k].type, m[k].help);
+		for (size_t i = 0; i < r->n_worker; i++) {
+			const Virtioforwarder__WorkerStats *w = r->worker[i];
+			uint64_t v;
+			memcpy(&v, (const char *)w + m[k].off, sizeof(v));
+			fprintf(out, "%s{cpu=\"%u\"} ", m[k].name, w->cpu);
+			if (m[k].off == offsetof(Virtioforwarder__WorkerStats, busy_cycles))
+				fprintf(out, "%.6f\n", w->tsc_hz ? (double)v / (double)w->tsc_hz : 0.0);
+			else
+				fprintf(out, "%llu\n", (unsigned long long)v);
+		}
+	}
+}
+
 void prom_write(FILE *out, const Virtioforwarder__StatsResponse *r)
 {
 	family(out, "virtio_forwarder_up", "gauge", "1 if the daemon answered the stats request");
@@ -284,4 +320,5 @@ void prom_write(FILE *out, const Virtioforwarder__StatsResponse *r)
 	}
 	write_queues(out, r);
 	write_vf(out, r);
+	write_workers(out, r);
 }

@@ -120,6 +120,19 @@ static void flat_queues(const char *relay, const char *dir, Virtioforwarder__Rel
 	}
 }
 
+/* worker_C.<counter>=V, our extension, after every relay's lines */
+static void flat_workers(const Virtioforwarder__StatsResponse *r)
+{
+	static const char *const fields[] = {"busy_cycles", "packets", "sleeps", "missed_wakeups",
+		"tsc_hz", NULL};
+	for (size_t i = 0; i < r->n_worker; i++) {
+		char prefix[32];
+		snprintf(prefix, sizeof(prefix), "worker_%u", r->worker[i]->cpu);
+		for (unsigned k = 0; fields[k] != NULL; k++)
+			flat_field(prefix, &r->worker[i]->base, fields[k]);
+	}
+}
+
 static void print_flat(const Virtioforwarder__StatsResponse *r)
 {
 	for (size_t i = 0; i < r->n_relay; i++) {
@@ -236,6 +249,7 @@ int main(int argc, char **argv)
 		status = 1;
 	} else if (strcmp(format, "flat") == 0) {
 		print_flat(r);
+		flat_workers(r);
 	} else if (strcmp(format, "protobuf") == 0) {
 		client_print_text(stdout, &r->base, 0);
 	} else {

@@ -81,6 +81,10 @@ ping_ok "$NS_VF" 10.99.0.2 5 || fail "ping through the dynamic relay"
 out=$(st)
 grep -q '^relay_0.cpu.vf_to_vm=1$' <<<"$out" || fail "no cpu line: $out"
 grep -q '^relay_0.vm_to_vf.cpu_1.pkts_rx_from_vm=[1-9]' <<<"$out" || fail "no counters: $out"
+# our extensions after the original's lines: per queue unit, the workers
+grep -q '^relay_0.vm_to_vf.queue_0.pkts=[1-9]' <<<"$out" || fail "no queue lines: $out"
+grep -q '^worker_1.packets=[1-9]' <<<"$out" || fail "no worker lines: $out"
+[ "$(tail -1 <<<"$out" | cut -d. -f1)" = worker_1 ] || fail "worker lines not last"
 grep -q '^relay_3' <<<"$out" && fail "inactive relay listed without --include-inactive"
 st -z | grep 'pkts_dropped_vm_queue_full=0' >/dev/null && fail "-z kept a zero counter"
 st -z | grep 'pkt_rate_rx_from_vf=' >/dev/null || fail "-z dropped a rate"

@@ -30,6 +30,8 @@ grep -q '^virtio_forwarder_relay_active{relay="1"} 1$' "$WORK/metrics.txt" ||
 grep -q '^virtio_forwarder_relay_info{relay="1",socket=".*virtio-forwarder1.sock",vf="net_tap0,iface=vf0",numa_node="0"} 1$' \
 	"$WORK/metrics.txt" || fail "relay_info line: $(grep relay_info "$WORK/metrics.txt" | head -3)"
 grep -q '^# TYPE virtio_forwarder_rx_packets_total counter$' "$WORK/metrics.txt" || fail "no TYPE line"
+grep -q '^virtio_forwarder_worker_busy_seconds_total{cpu="1"} [0-9.]*$' "$WORK/metrics.txt" ||
+	fail "no worker metric: $(grep worker "$WORK/metrics.txt" | head -3)"
 $PY -c 'import sys, urllib.request, urllib.error
 try:
     urllib.request.urlopen(sys.argv[1], timeout=5)
