@@ -39,6 +39,9 @@ enum relay_dir_kind { DIR_VF_TO_VM, DIR_VM_TO_VF };
 
 /* The guest's RX queues a VF->VM unit may fill: bit q set while the guest
  * has RX queue q (vring 2q) enabled. One per relay, read by its units. */
+/* the enabled-queue masks are 32-bit: one bit per queue pair */
+_Static_assert(RELAY_MAX_QUEUES <= 32, "queue masks hold RELAY_MAX_QUEUES bits");
+
 struct guest_queues {
 	/* vhost thread: w (vring_state_changed, new/destroy_device); workers: r */
 	_Atomic uint32_t rx_enabled;

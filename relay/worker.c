@@ -49,6 +49,8 @@ struct worker {
 } __rte_cache_aligned; /* one worker's counters never share a line with the next one's plan */
 
 static struct worker workers[RTE_MAX_LCORE];
+/* relay.h's public bound (the stats service sizes arrays by it) is this build's */
+_Static_assert(RELAY_MAX_WORKERS == RTE_MAX_LCORE, "RELAY_MAX_WORKERS must be RTE_MAX_LCORE");
 static unsigned n_workers;
 static struct rte_rcu_qsbr *qsbr;
 static bool use_interrupts;
