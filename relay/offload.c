@@ -38,6 +38,18 @@ uint64_t offload_needed_capa(uint64_t ol)
 	return capa;
 }
 
+uint64_t offload_l4_capa(struct rte_mbuf *const *pkts, uint16_t n, uint64_t ol, uint64_t vf_capa)
+{
+	const uint64_t all = RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+		RTE_ETH_TX_OFFLOAD_SCTP_CKSUM;
+	if ((ol & RTE_MBUF_F_TX_L4_MASK) != RTE_MBUF_F_TX_UDP_CKSUM || (vf_capa & all) == all)
+		return offload_needed_capa(ol & RTE_MBUF_F_TX_L4_MASK);
+	uint64_t need = 0;
+	for (uint16_t i = 0; i < n; i++)
+		need |= offload_needed_capa(pkts[i]->ol_flags & RTE_MBUF_F_TX_L4_MASK);
+	return need;
+}
+
 /* Ones' complement sum of len bytes from off, over the segment chain.
  * rte_raw_cksum_mbuf() of DPDK 22.11 truncates a segment's unreduced sum
  * before swapping it after an odd-length segment, so do it per segment. */
@@ -85,7 +97,9 @@ static bool sw_checksum(struct rte_mbuf *m)
 	return true;
 }
 
-_Static_assert(RTE_MBUF_F_TX_L4_MASK == 3ULL << OFFLOAD_L4_SHIFT, "L4 request field moved");
+/* offload_l4_capa relies on the 2-bit code: TCP 1, SCTP 2, UDP 3 */
+_Static_assert((RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_SCTP_CKSUM) == RTE_MBUF_F_TX_UDP_CKSUM,
+	"L4 request codes changed");
 
 static inline void count(uint64_t *ctr, uint64_t n)
 {

@@ -203,26 +203,22 @@ int offload_segment(struct relay_unit *u, struct rte_mbuf *m, struct rte_mbuf **
 #define GUEST_REQUESTS (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG)
 /* VF capabilities (RTE_ETH_TX_OFFLOAD_*) the requests in ol need */
 uint64_t offload_needed_capa(uint64_t ol);
-/* Per-burst summary for offload_needs_help: the OR of the ol_flags and a
- * bit per L4 checksum kind seen (the L4 request is a 2-bit code, so the OR
- * alone could name a kind no packet asked for). */
-#define OFFLOAD_L4_SHIFT 52 /* RTE_MBUF_F_TX_L4_MASK is 3ULL << 52 */
-static inline uint32_t offload_l4_kind(uint64_t ol)
-{
-	return 1u << ((ol & RTE_MBUF_F_TX_L4_MASK) >> OFFLOAD_L4_SHIFT);
-}
+/* VF capabilities the L4 checksum requests of pkts[0..n) need, given ol,
+ * the OR of their ol_flags, which has an L4 request. The request is a
+ * 2-bit code and TCP | SCTP ORs to the UDP code: only then, and only for a
+ * VF without all three checksums, are the packets looked at one by one. */
+uint64_t offload_l4_capa(struct rte_mbuf *const *pkts, uint16_t n, uint64_t ol, uint64_t vf_capa);
 
-static inline bool offload_needs_help(uint64_t ol, uint32_t l4_kinds, uint64_t vf_capa)
+/* Whether a burst (ol: the OR of its ol_flags) asks for an offload the VF
+ * lacks. Kept out of the per-packet summary loop: checked per burst. */
+static inline bool offload_needs_help(struct rte_mbuf *const *pkts, uint16_t n, uint64_t ol,
+	uint64_t vf_capa)
 {
-	if ((ol & GUEST_REQUESTS) == 0)
+	if (likely((ol & GUEST_REQUESTS) == 0))
 		return false;
 	uint64_t need = offload_needed_capa(ol & ~RTE_MBUF_F_TX_L4_MASK);
-	if (l4_kinds & offload_l4_kind(RTE_MBUF_F_TX_TCP_CKSUM))
-		need |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
-	if (l4_kinds & offload_l4_kind(RTE_MBUF_F_TX_UDP_CKSUM))
-		need |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
-	if (l4_kinds & offload_l4_kind(RTE_MBUF_F_TX_SCTP_CKSUM))
-		need |= RTE_ETH_TX_OFFLOAD_SCTP_CKSUM;
+	if (ol & RTE_MBUF_F_TX_L4_MASK)
+		need |= offload_l4_capa(pkts, n, ol, vf_capa);
 	return (need & ~vf_capa) != 0;
 }
 

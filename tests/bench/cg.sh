@@ -77,7 +77,7 @@ export EXTRA_VFS
 # CG_FWD_NICE: run the forwarder that much nicer than its VM (default 0: a
 # starved forwarder answers callgrind_control late, 17 s measured at load 9,
 # which blurs the packet count of the window)
-VG="nice -n ${CG_FWD_NICE:-0} valgrind --tool=callgrind --separate-threads=yes --instr-atstart=no --callgrind-out-file=$OUT/callgrind.out.%p"
+VG="nice -n ${CG_FWD_NICE:-0} valgrind --tool=callgrind --fair-sched=${CG_FAIR:-yes} --separate-threads=yes --instr-atstart=no --callgrind-out-file=$OUT/callgrind.out.%p"
 if [ "$FWD" = testpmd ]; then
   # --no-huge: the forwarder's own mbufs need no sharing
   TP_PREFIX=$VG tp_start fwd -l 0,1 --file-prefix=${FP}fwd --no-huge -m 512 --no-pci \

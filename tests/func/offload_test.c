@@ -189,14 +189,23 @@ int main(int argc, char **argv)
 	}
 	CHECK(rte_mempool_full(hdr) && rte_mempool_full(ind), "gso mbuf leak");
 
-	/* the burst shortcut: TCP + SCTP requests OR to the UDP code */
+	/* the burst shortcut: TCP + SCTP requests OR to the UDP code, so such
+	 * a burst is looked at packet by packet */
 	uint64_t tcp = RTE_MBUF_F_TX_TCP_CKSUM, sctp = RTE_MBUF_F_TX_SCTP_CKSUM;
-	uint32_t kinds = offload_l4_kind(tcp) | offload_l4_kind(sctp);
 	uint64_t capa_udp_sctp = RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_SCTP_CKSUM;
-	CHECK(offload_needs_help(tcp | sctp, kinds, capa_udp_sctp), "missed the TCP request");
-	CHECK(!offload_needs_help(tcp, offload_l4_kind(tcp), RTE_ETH_TX_OFFLOAD_TCP_CKSUM),
+	struct rte_mbuf *two[2];
+	CHECK(rte_pktmbuf_alloc_bulk(mp, two, 2) == 0, "alloc");
+	two[0]->ol_flags = tcp;
+	two[1]->ol_flags = sctp;
+	CHECK(offload_needs_help(two, 2, tcp | sctp, capa_udp_sctp), "missed the TCP request");
+	two[0]->ol_flags = sctp;
+	CHECK(!offload_needs_help(two, 2, sctp, capa_udp_sctp), "help for SCTP the VF has");
+	CHECK(!offload_needs_help(two, 1, tcp, RTE_ETH_TX_OFFLOAD_TCP_CKSUM),
 		"help for a VF that has the offload");
-	CHECK(!offload_needs_help(0, offload_l4_kind(0), 0), "help with no request");
+	CHECK(offload_needs_help(two, 1, tcp, capa_udp_sctp), "missed TCP without TCP capa");
+	two[0]->ol_flags = two[1]->ol_flags = 0;
+	CHECK(!offload_needs_help(two, 2, 0, 0), "help with no request");
+	rte_pktmbuf_free_bulk(two, 2);
 	CHECK(rte_mempool_full(mp), "mbuf leak");
 	printf("PASS\n");
 	return 0;
