@@ -182,7 +182,7 @@ static int *pin_of(const struct relay *r, enum relay_dir_kind kind)
  * the least loaded worker). */
 static int unit_pin(const struct relay *r, enum relay_dir_kind kind, unsigned q)
 {
-	const struct relay_unit *u = &units_of((struct relay *)r, kind)[q];
+	const struct relay_unit *u = kind == DIR_VF_TO_VM ? &r->vf_to_vm[q] : &r->vm_to_vf[q];
 	return u->pin_cpu >= 0 ? u->pin_cpu : *pin_of(r, kind);
 }
 
