@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* core_sched service (reference §3.6): list the worker CPUs, move relay
- * directions between them. Unlike the original, UPDATE checks every entry
- * (relay id, CPUs in the worker set) before moving anything. */
+ * directions between them, and (extension) single queue units. Unlike the
+ * original, UPDATE checks every entry (relay id, CPUs in the worker set,
+ * queues) before moving anything. */
 #include <stdlib.h>
 
 #include "clog.h"
@@ -10,6 +11,7 @@
 #include "virtioforwarder.pb-c.h"
 
 typedef Virtioforwarder__CoreSchedResponse Response;
+typedef Virtioforwarder__CoreSchedRequest__RelayCPU RelayCPU;
 
 static void reply_error(struct buf *reply, int code, const char *source)
 {
@@ -29,23 +31,55 @@ static bool is_worker(int cpu, const unsigned *cpus, unsigned n)
 	return false;
 }
 
+/* One direction's per-queue CPUs (extension) into c; false for a queue out
+ * of range or listed twice, or a CPU that is not a worker. */
+static bool queue_cpus(Virtioforwarder__QueueCPU *const *list, size_t n, const unsigned *cpus,
+	unsigned n_cpus, struct relay_dir_cpus *c)
+{
+	for (size_t i = 0; i < n; i++) {
+		const Virtioforwarder__QueueCPU *e = list[i];
+		if (e->queue >= RELAY_MAX_QUEUES || c->queue_cpu[e->queue] >= 0 ||
+			!is_worker(e->cpu, cpus, n_cpus)) {
+			ctl_log(CLOG_WARNING, "core_sched: bad queue entry %u cpu %d%s", e->queue,
+				e->cpu, e->queue < RELAY_MAX_QUEUES && c->queue_cpu[e->queue] >= 0 ?
+					" (queue listed twice)" : "");
+			return false;
+		}
+		c->queue_cpu[e->queue] = e->cpu;
+	}
+	return true;
+}
+
+/* An entry as relay_move_units takes it; false if any part is bad. */
+static bool placement(const RelayCPU *m, const unsigned *cpus, unsigned n,
+	struct relay_dir_cpus dirs[2])
+{
+	dirs[DIR_VF_TO_VM].cpu = m->vf2virtio_cpu;
+	dirs[DIR_VM_TO_VF].cpu = m->virtio2vf_cpu;
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
+		dirs[DIR_VF_TO_VM].queue_cpu[q] = dirs[DIR_VM_TO_VF].queue_cpu[q] = -1;
+	if (m->relay_number < 0 || (unsigned)m->relay_number >= relay_max() ||
+		!is_worker(m->vf2virtio_cpu, cpus, n) || !is_worker(m->virtio2vf_cpu, cpus, n)) {
+		ctl_log(CLOG_WARNING, "core_sched: bad entry relay %d cpus %d,%d", m->relay_number,
+			m->vf2virtio_cpu, m->virtio2vf_cpu);
+		return false;
+	}
+	return queue_cpus(m->vf_to_vm_queue, m->n_vf_to_vm_queue, cpus, n, &dirs[DIR_VF_TO_VM]) &&
+		queue_cpus(m->vm_to_vf_queue, m->n_vm_to_vf_queue, cpus, n, &dirs[DIR_VM_TO_VF]);
+}
+
 static void update(const Virtioforwarder__CoreSchedRequest *r, const unsigned *cpus, unsigned n,
 	struct buf *reply)
 {
+	struct relay_dir_cpus dirs[2];
 	if (r->n_relay_cpu_map == 0)
 		return reply_error(reply, 22, SRC_MIGRATE);
-	for (size_t i = 0; i < r->n_relay_cpu_map; i++) {
-		const Virtioforwarder__CoreSchedRequest__RelayCPU *m = r->relay_cpu_map[i];
-		if (m->relay_number < 0 || (unsigned)m->relay_number >= relay_max() ||
-			!is_worker(m->vf2virtio_cpu, cpus, n) || !is_worker(m->virtio2vf_cpu, cpus, n)) {
-			ctl_log(CLOG_WARNING, "core_sched: bad entry relay %d cpus %d,%d",
-				m->relay_number, m->vf2virtio_cpu, m->virtio2vf_cpu);
+	for (size_t i = 0; i < r->n_relay_cpu_map; i++)
+		if (!placement(r->relay_cpu_map[i], cpus, n, dirs))
 			return reply_error(reply, 22, SRC_MIGRATE);
-		}
-	}
 	for (size_t i = 0; i < r->n_relay_cpu_map; i++) {
-		const Virtioforwarder__CoreSchedRequest__RelayCPU *m = r->relay_cpu_map[i];
-		int ret = relay_move((unsigned)m->relay_number, m->vf2virtio_cpu, m->virtio2vf_cpu);
+		placement(r->relay_cpu_map[i], cpus, n, dirs);
+		int ret = relay_move_units((unsigned)r->relay_cpu_map[i]->relay_number, dirs);
 		if (ret < 0)
 			return reply_error(reply, -ret, SRC_MIGRATE);
 	}

@@ -13,12 +13,19 @@
 
 typedef Virtioforwarder__RelayState RelayState;
 
+/* One relay's counters at the start of the window, [DIR_VF_TO_VM] and
+ * [DIR_VM_TO_VF]: the directions' and each queue unit's. */
+struct relay_snapshot {
+	struct relay_counters dir[2];
+	struct relay_queue_info q[2][RELAY_MAX_QUEUES];
+};
+
 struct stats_pending {
 	Virtioforwarder__StatsRequest *req;
 	bool include_inactive;
 	unsigned delay_ms;
 	struct timespec t0;
-	struct relay_counters before[][2]; /* [relay][0: vf_to_vm, 1: vm_to_vf] */
+	struct relay_snapshot before[]; /* [relay] */
 };
 
 /* everything one RelayState points to, freed in one go */
@@ -33,15 +40,26 @@ struct relay_msg {
 	Virtioforwarder__RelayQueue *up_qp[RELAY_MAX_QUEUES], *down_qp[RELAY_MAX_QUEUES];
 };
 
-/* The per-unit entries of a direction (extension field). */
+static float rate(uint64_t now, uint64_t before, double secs)
+{
+	return secs > 0 && now >= before ? (float)((double)(now - before) / secs) : 0.0f;
+}
+
+#define SET(msg, field, value) ((msg)->has_##field = true, (msg)->field = (value))
+
+/* The per-unit entries of a direction (extension field), their rates from
+ * the window's first snapshot b. */
 static size_t queues(Virtioforwarder__RelayQueue *q, Virtioforwarder__RelayQueue **qp,
-	const struct relay_queue_info *qi, unsigned n)
+	const struct relay_queue_info *qi, unsigned n, const struct relay_queue_info *b,
+	double secs)
 {
 	for (unsigned i = 0; i < n; i++) {
 		virtioforwarder__relay_queue__init(&q[i]);
 		q[i].queue = i;
 		q[i].cpu = qi[i].cpu;
 		q[i].pkts = qi[i].pkts_rx;
+		SET(&q[i], pkt_rate, rate(qi[i].pkts_rx, b[i].pkts_rx, secs));
+		SET(&q[i], byte_rate, rate(qi[i].bytes_rx, b[i].bytes_rx, secs));
 		qp[i] = &q[i];
 	}
 	return n;
@@ -54,16 +72,10 @@ static void reply_status(struct buf *reply, Virtioforwarder__StatsResponse__Stat
 	svc_pack(&r.base, reply);
 }
 
-static float rate(uint64_t now, uint64_t before, double secs)
-{
-	return secs > 0 && now >= before ? (float)((double)(now - before) / secs) : 0.0f;
-}
-
-#define SET(msg, field, value) ((msg)->has_##field = true, (msg)->field = (value))
-
-static void fill(struct relay_msg *m, const struct relay_info *ri, const struct relay_counters *b,
+static void fill(struct relay_msg *m, const struct relay_info *ri, const struct relay_snapshot *snap,
 	double secs)
 {
+	const struct relay_counters *b = snap->dir;
 	const struct relay_counters *u = &ri->vf_to_vm, *d = &ri->vm_to_vf;
 	bool vf_active = ri->dpdk_state == DPDK_ADDED || ri->dpdk_state == DPDK_READY;
 	bool vm_active = ri->virtio_state == VIRTIO_READY;
@@ -92,7 +104,8 @@ static void fill(struct relay_msg *m, const struct relay_info *ri, const struct 
 		m->up.byte_rate_rx_from_vf = rate(u->bytes_rx, b[0].bytes_rx, secs);
 		m->up.pkt_rate_tx_to_vm = rate(u->pkts_tx, b[0].pkts_tx, secs);
 		m->up.byte_rate_tx_to_vm = rate(u->bytes_tx, b[0].bytes_tx, secs);
-		m->up.n_queue = queues(m->up_q, m->up_qp, ri->vf_to_vm_q, ri->n_vf_to_vm_queues);
+		m->up.n_queue = queues(m->up_q, m->up_qp, ri->vf_to_vm_q, ri->n_vf_to_vm_queues,
+			snap->q[DIR_VF_TO_VM], secs);
 		m->up.queue = m->up_qp;
 		SET(&m->rs, vf_queues, ri->vf_queues);
 		m->vf.pci_addr_str = (char *)ri->vf_name;
@@ -117,8 +130,8 @@ static void fill(struct relay_msg *m, const struct relay_info *ri, const struct 
 		m->down.byte_rate_rx_from_vm = rate(d->bytes_rx, b[1].bytes_rx, secs);
 		m->down.pkt_rate_tx_to_vf = rate(d->pkts_tx, b[1].pkts_tx, secs);
 		m->down.byte_rate_tx_to_vf = rate(d->bytes_tx, b[1].bytes_tx, secs);
-		m->down.n_queue =
-			queues(m->down_q, m->down_qp, ri->vm_to_vf_q, ri->n_vm_to_vf_queues);
+		m->down.n_queue = queues(m->down_q, m->down_qp, ri->vm_to_vf_q,
+			ri->n_vm_to_vf_queues, snap->q[DIR_VM_TO_VF], secs);
 		m->down.queue = m->down_qp;
 		SET(&m->rs, guest_queue_pairs, ri->guest_queue_pairs);
 		if (ri->vm_to_vf_cpu >= 0)
@@ -157,8 +170,11 @@ struct stats_pending *svc_stats_start(const uint8_t *req, size_t len, unsigned *
 	for (unsigned id = 0; id < relay_max(); id++) {
 		struct relay_info ri;
 		relay_get_info(id, &ri);
-		p->before[id][0] = ri.vf_to_vm;
-		p->before[id][1] = ri.vm_to_vf;
+		struct relay_snapshot *b = &p->before[id];
+		b->dir[DIR_VF_TO_VM] = ri.vf_to_vm;
+		b->dir[DIR_VM_TO_VF] = ri.vm_to_vf;
+		memcpy(b->q[DIR_VF_TO_VM], ri.vf_to_vm_q, sizeof(ri.vf_to_vm_q));
+		memcpy(b->q[DIR_VM_TO_VF], ri.vm_to_vf_q, sizeof(ri.vm_to_vf_q));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &p->t0);
 	*delay_ms = p->delay_ms;
@@ -194,7 +210,7 @@ void svc_stats_finish(struct stats_pending *p, struct buf *reply)
 			continue; /* as the original: silently skipped */
 		if (!p->include_inactive && !ri.active)
 			continue;
-		fill(&msgs[resp.n_relay], &ri, p->before[id], secs);
+		fill(&msgs[resp.n_relay], &ri, &p->before[id], secs);
 		list[resp.n_relay] = &msgs[resp.n_relay].rs;
 		resp.n_relay++;
 	}

@@ -45,7 +45,7 @@ static void init_unit(struct relay *r, struct relay_unit *u, enum relay_dir_kind
 	u->queue = queue;
 	u->n_units = 1;
 	u->relay_id = r->id;
-	u->cpu = u->planned_cpu = -1;
+	u->cpu = u->planned_cpu = u->pin_cpu = -1;
 	u->gq = &r->gq;
 	u->max_frame = UINT32_MAX;
 	atomic_init(&u->vid, -1);
@@ -178,6 +178,14 @@ static int *pin_of(const struct relay *r, enum relay_dir_kind kind)
 	return kind == DIR_VF_TO_VM ? &pin_vf_to_vm[r->id] : &pin_vm_to_vf[r->id];
 }
 
+/* Where unit q goes when placed: its own pin, else its direction's (-1:
+ * the least loaded worker). */
+static int unit_pin(const struct relay *r, enum relay_dir_kind kind, unsigned q)
+{
+	const struct relay_unit *u = kind == DIR_VF_TO_VM ? &r->vf_to_vm[q] : &r->vm_to_vf[q];
+	return u->pin_cpu >= 0 ? u->pin_cpu : *pin_of(r, kind);
+}
+
 /* Longest frame a VF of this MTU carries: one VLAN tag allowed. */
 static uint32_t frame_of_mtu(unsigned mtu)
 {
@@ -220,7 +228,7 @@ static int publish_units(struct relay *r, enum relay_dir_kind kind, uint16_t n, 
 			u[q].gso.gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO;
 			u[q].gso.flag = 0; /* IP ids count up, as the guest's own would */
 		}
-		int cpu = worker_publish(&u[q], *pin_of(r, kind), numa);
+		int cpu = worker_publish(&u[q], unit_pin(r, kind, q), numa);
 		if (cpu < 0) {
 			LOG(ERR, "relay %u: no worker for %s queue %u", r->id,
 				kind == DIR_VF_TO_VM ? "vf_to_vm" : "vm_to_vf", q);
@@ -360,7 +368,7 @@ static int attach_port(struct relay *r, uint16_t port, const char *name, struct 
 	r->vf_tx_capa = vs.tx_capa;
 	r->dpdk_state = DPDK_ADDED;
 	vf_events_attached(r);
-	r->vf_to_vm[0].planned_cpu = worker_choose(pin_vf_to_vm[r->id], vf_socket(port));
+	r->vf_to_vm[0].planned_cpu = worker_choose(unit_pin(r, DIR_VF_TO_VM, 0), vf_socket(port));
 	LOG(INFO, "relay %u: vf %s attached as port %u (%u of %u queues, mtu %u, tx offloads "
 		"0x%" PRIx64 ")", r->id, name, port, vs.queues, vs.max_queues, vs.mtu, vs.tx_capa);
 	if (r->virtio_state == VIRTIO_READY && start_forwarding(r, f) < 0) {
@@ -594,45 +602,93 @@ int relay_remove_socket(unsigned id, struct relay_fault *f)
 	return ret < 0 ? fault(f, STEP_VHOST_UNREGISTER, -EIO) : 0;
 }
 
-/* Move every placed unit of a direction to cpu (< 0: leave them). */
-static int move_units(struct relay *r, enum relay_dir_kind kind, int cpu)
+/* Move a placed unit to cpu (an unplaced one waits for its next placement).
+ * The stash and counters travel with it; meanwhile the VF RX ring or the
+ * guest TX ring holds what arrives. */
+static int move_unit(struct relay *r, struct relay_unit *u, int cpu)
 {
-	if (cpu < 0)
+	if (u->cpu < 0 || u->cpu == cpu)
 		return 0;
-	*pin_of(r, kind) = cpu; /* also where they go when next placed */
-	struct relay_unit *u = units_of(r, kind);
-	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++) {
-		if (u[q].cpu < 0 || u[q].cpu == cpu)
-			continue;
-		/* the stash and counters travel with the unit; meanwhile the VF
-		 * RX ring or the guest TX ring holds what arrives */
-		worker_unpublish(&u[q]);
-		if (worker_publish(&u[q], cpu, -1) < 0) {
-			/* no plan memory there: anywhere, rather than not polled */
-			if (worker_publish(&u[q], -1, -1) < 0) {
-				LOG(ERR, "relay %u: queue %u of a direction lost its worker", r->id, q);
-				fwd_flush_stash(&u[q]);
-			}
-			return -EIO;
-		}
+	worker_unpublish(u);
+	if (worker_publish(u, cpu, -1) >= 0)
+		return 0;
+	/* no plan memory there: anywhere, rather than not polled */
+	if (worker_publish(u, -1, -1) < 0) {
+		LOG(ERR, "relay %u: queue %u of a direction lost its worker", r->id, u->queue);
+		fwd_flush_stash(u);
 	}
-	return 0;
+	return -EIO;
+}
+
+/* Record a direction's new pins, then move each unit they name once, to
+ * where the direction's CPU and its own say together. */
+static int move_dir(struct relay *r, enum relay_dir_kind kind, const struct relay_dir_cpus *c)
+{
+	struct relay_unit *u = units_of(r, kind);
+	if (c->cpu >= 0) {
+		/* the whole direction, later units too, as the original's
+		 * clients expect: earlier per-unit choices are forgotten */
+		*pin_of(r, kind) = c->cpu;
+		for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
+			u[q].pin_cpu = -1;
+	}
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
+		if (c->queue_cpu[q] >= 0)
+			u[q].pin_cpu = c->queue_cpu[q];
+	if (kind == DIR_VF_TO_VM && (c->cpu >= 0 || c->queue_cpu[0] >= 0))
+		u[0].planned_cpu = unit_pin(r, kind, 0); /* stats' cpu of a stopped VF */
+	int ret = 0;
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
+		if ((c->cpu >= 0 || c->queue_cpu[q] >= 0) &&
+			move_unit(r, &u[q], unit_pin(r, kind, q)) < 0)
+			ret = -EIO;
+	return ret;
+}
+
+static bool dir_cpus_valid(const struct relay_dir_cpus *c)
+{
+	if (c->cpu >= 0 && !worker_exists(c->cpu))
+		return false;
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
+		if (c->queue_cpu[q] >= 0 && !worker_exists(c->queue_cpu[q]))
+			return false;
+	return true;
+}
+
+/* "1,2,1,2": the workers of a direction's placed units, for the log */
+static const char *unit_cpus_str(const struct relay_unit *u, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES && len < size; q++)
+		if (u[q].cpu >= 0)
+			len += (size_t)snprintf(buf + len, size - len, "%s%d", len ? "," : "",
+				u[q].cpu);
+	return buf;
+}
+
+int relay_move_units(unsigned id, const struct relay_dir_cpus dirs[2])
+{
+	if (id >= relay_max() || !dir_cpus_valid(&dirs[DIR_VF_TO_VM]) ||
+		!dir_cpus_valid(&dirs[DIR_VM_TO_VF]))
+		return -EINVAL;
+	struct relay *r = &relays[id];
+	int ret = move_dir(r, DIR_VF_TO_VM, &dirs[DIR_VF_TO_VM]);
+	int ret2 = move_dir(r, DIR_VM_TO_VF, &dirs[DIR_VM_TO_VF]);
+	char up[4 * RELAY_MAX_QUEUES + 1], down[4 * RELAY_MAX_QUEUES + 1];
+	if (ret == 0 && ret2 == 0)
+		LOG(INFO, "relay %u: moved; vf_to_vm units on cpus [%s], vm_to_vf on [%s]", id,
+			unit_cpus_str(r->vf_to_vm, up, sizeof(up)),
+			unit_cpus_str(r->vm_to_vf, down, sizeof(down)));
+	return ret < 0 ? ret : ret2;
 }
 
 int relay_move(unsigned id, int vf_to_vm_cpu, int vm_to_vf_cpu)
 {
-	if (id >= relay_max() || (vf_to_vm_cpu >= 0 && !worker_exists(vf_to_vm_cpu)) ||
-		(vm_to_vf_cpu >= 0 && !worker_exists(vm_to_vf_cpu)))
-		return -EINVAL;
-	struct relay *r = &relays[id];
-	if (vf_to_vm_cpu >= 0)
-		r->vf_to_vm[0].planned_cpu = vf_to_vm_cpu;
-	int ret = move_units(r, DIR_VF_TO_VM, vf_to_vm_cpu);
-	int ret2 = move_units(r, DIR_VM_TO_VF, vm_to_vf_cpu);
-	if (ret == 0 && ret2 == 0)
-		LOG(INFO, "relay %u: moved to cpus %d,%d", id, r->vf_to_vm[0].cpu,
-			r->vm_to_vf[0].cpu);
-	return ret < 0 ? ret : ret2;
+	struct relay_dir_cpus dirs[2] = {{.cpu = vf_to_vm_cpu}, {.cpu = vm_to_vf_cpu}};
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
+		dirs[DIR_VF_TO_VM].queue_cpu[q] = dirs[DIR_VM_TO_VF].queue_cpu[q] = -1;
+	return relay_move_units(id, dirs);
 }
 
 unsigned relay_worker_cpus(unsigned *cpus, unsigned max)
@@ -662,11 +718,12 @@ static void units_info(const struct relay_unit *u, struct relay_counters *sum,
 	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++) {
 		add_counters(sum, &u[q].c);
 		qi[q].cpu = u[q].cpu;
-		if (u[q].cpu >= 0) {
-			qi[q].cpu = u[q].cpu;
-			qi[q].pkts_rx = __atomic_load_n(&u[q].c.pkts_rx, __ATOMIC_RELAXED);
+		/* a unit's counters outlive its placement: rates over a window
+		 * in which it was placed again stay right */
+		qi[q].pkts_rx = __atomic_load_n(&u[q].c.pkts_rx, __ATOMIC_RELAXED);
+		qi[q].bytes_rx = __atomic_load_n(&u[q].c.bytes_rx, __ATOMIC_RELAXED);
+		if (u[q].cpu >= 0)
 			*n = q + 1;
-		}
 	}
 }
 

@@ -31,6 +31,9 @@ const char *relay_virtio_state_str(enum relay_virtio_state s);
 /* Queue pairs a relay can have (guest queue pairs, VF queues). */
 #define RELAY_MAX_QUEUES 32
 
+/* A relay's two directions; arrays of two are indexed by it. */
+enum relay_dir_kind { DIR_VF_TO_VM, DIR_VM_TO_VF };
+
 /* Counters of one queue unit, or summed over a direction's units; one
  * writer at a time (its worker, or the control thread while the unit is
  * not published). Fields from the one list in counters.h. */
@@ -43,7 +46,7 @@ struct relay_counters {
 /* One queue unit of a direction: who polls it and what it moved. */
 struct relay_queue_info {
 	int cpu; /* worker lcore, -1: not placed */
-	uint64_t pkts_rx;
+	uint64_t pkts_rx, bytes_rx;
 };
 
 struct relay_info {
@@ -154,6 +157,18 @@ int relay_detach_vf(unsigned id, const char *devargs, bool conditional, struct r
  * -EINVAL: bad relay or a CPU that is not a worker. No packet is lost: the
  * direction's stash moves with it and the VF/guest rings hold the rest. */
 int relay_move(unsigned id, int vf_to_vm_cpu, int vm_to_vf_cpu);
+/* Where relay_move_units puts one direction's queue units. */
+struct relay_dir_cpus {
+	int cpu; /* every unit, and those placed later, to this worker; -1: leave them */
+	int queue_cpu[RELAY_MAX_QUEUES]; /* then unit q to this one; -1: as cpu says */
+};
+/* relay_move with a CPU per queue unit: dirs[DIR_VF_TO_VM], dirs[DIR_VM_TO_VF].
+ * A direction's cpu forgets earlier per-unit choices; each unit moves at
+ * most once, to where both together say. A unit the relay does not have
+ * now (an inactive direction, or a queue beyond its current count) only
+ * records the choice for when it is placed. Everything is checked before
+ * anything moves: -EINVAL for a bad relay or a CPU that is not a worker. */
+int relay_move_units(unsigned id, const struct relay_dir_cpus dirs[2]);
 /* Most worker lcores (RTE_MAX_LCORE of Debian's DPDK build). */
 #define RELAY_MAX_WORKERS 128
 /* Worker CPUs, ascending; returns how many. */

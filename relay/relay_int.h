@@ -35,8 +35,6 @@
  * CPU for milliseconds, however fast the worker polls. */
 #define RELAY_STASH_MAX_US 10000
 
-enum relay_dir_kind { DIR_VF_TO_VM, DIR_VM_TO_VF };
-
 /* The guest's RX queues a VF->VM unit may fill: bit q set while the guest
  * has RX queue q (vring 2q) enabled. One per relay, read by its units. */
 /* the enabled-queue masks are 32-bit: one bit per queue pair */
@@ -84,6 +82,8 @@ struct relay_unit {
 	/* control only */
 	int cpu;         /* worker lcore, -1: unpublished */
 	int planned_cpu; /* VF->VM of a stopped VF: where it will run (stats) */
+	int pin_cpu;     /* where a core_sched UPDATE put this unit alone; -1: the
+			  * direction's pin (or the least loaded worker) */
 	unsigned relay_id;
 } __rte_cache_aligned;
 

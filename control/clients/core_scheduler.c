@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* core_scheduler: the original's load balancer (vio4wd_core_scheduler.py,
  * reference §5.2) in C. Every poll interval it reads the active relays'
- * rates (stats, 200 ms window), computes the load of every relay direction
- * and, per NUMA node (or over all workers with --global-numa-opt), moves
- * directions between workers with core_sched UPDATE when that lowers the
+ * rates (stats, 200 ms window), computes the load of every relay direction,
+ * splits it over the direction's queue units by their packet rates (our
+ * daemon's extension; without it a direction is one item, as in the
+ * original) and, per NUMA node (or over all workers with --global-numa-opt),
+ * moves units between workers with core_sched UPDATE (direction CPUs plus,
+ * for directions of several units, per-queue CPUs) when that lowers the
  * spread of the workers' loads by more than --sensitivity. The daemon
- * moves directions without losing packets.
+ * moves them without losing packets.
  *   core_scheduler [--stats-ep EP] [--sched-ep EP] [--poll-interval S]
  *                  [--sensitivity X] [--global-numa-opt] [--loglevel N] [--once] */
 #include <dirent.h>
@@ -52,32 +55,89 @@ static int cpu_node(int cpu)
 	return node;
 }
 
+/* The per-queue list of a direction of several units (extension). */
+static size_t queue_list(const struct sched_relay *r, const struct sched_plan *p, int d,
+	Virtioforwarder__QueueCPU *q, Virtioforwarder__QueueCPU **qp)
+{
+	if (r->n_units[d] <= 1)
+		return 0;
+	for (unsigned u = 0; u < r->n_units[d]; u++) {
+		virtioforwarder__queue_cpu__init(&q[u]);
+		q[u].queue = u;
+		q[u].cpu = p->unit_cpu[d][u];
+		qp[u] = &q[u];
+		if (r->unit_cpu[d][u] != q[u].cpu)
+			say(7, "relay %d: %s queue %u %d -> %d", r->id, d ? "vm_to_vf" : "vf_to_vm",
+				u, r->unit_cpu[d][u], q[u].cpu);
+	}
+	return r->n_units[d];
+}
+
+/* what one relay's entry carries */
+struct relay_entry {
+	Virtioforwarder__CoreSchedRequest__RelayCPU map;
+	Virtioforwarder__QueueCPU q[2][SCHED_MAX_UNITS], *qp[2][SCHED_MAX_UNITS];
+};
+
 static int update(const char *sched_ep, const struct sched_relay *r, unsigned n,
-	int (*new_cpu)[2])
+	const struct sched_plan *plan)
 {
 	Virtioforwarder__CoreSchedRequest req = VIRTIOFORWARDER__CORE_SCHED_REQUEST__INIT;
-	Virtioforwarder__CoreSchedRequest__RelayCPU maps[n + 1], *ptrs[n + 1];
+	struct relay_entry *e = calloc(n + 1, sizeof(*e));
+	Virtioforwarder__CoreSchedRequest__RelayCPU **ptrs = calloc(n + 1, sizeof(*ptrs));
+	if (e == NULL || ptrs == NULL) {
+		free(e);
+		free(ptrs);
+		return -1;
+	}
 	req.op = VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__UPDATE;
 	req.relay_cpu_map = ptrs;
 	for (unsigned i = 0; i < n; i++) {
-		if (new_cpu[i][0] < 0)
+		if (plan[i].cpu[0] < 0)
 			continue;
-		virtioforwarder__core_sched_request__relay_cpu__init(&maps[i]);
-		maps[i].relay_number = r[i].id;
-		maps[i].vf2virtio_cpu = new_cpu[i][0];
-		maps[i].virtio2vf_cpu = new_cpu[i][1];
-		ptrs[req.n_relay_cpu_map++] = &maps[i];
+		Virtioforwarder__CoreSchedRequest__RelayCPU *m = &e[i].map;
+		virtioforwarder__core_sched_request__relay_cpu__init(m);
+		m->relay_number = r[i].id;
+		m->vf2virtio_cpu = plan[i].cpu[0];
+		m->virtio2vf_cpu = plan[i].cpu[1];
+		m->n_vf_to_vm_queue = queue_list(&r[i], &plan[i], 0, e[i].q[0], e[i].qp[0]);
+		m->vf_to_vm_queue = e[i].qp[0];
+		m->n_vm_to_vf_queue = queue_list(&r[i], &plan[i], 1, e[i].q[1], e[i].qp[1]);
+		m->vm_to_vf_queue = e[i].qp[1];
+		ptrs[req.n_relay_cpu_map++] = m;
 		say(7, "relay %d: vf_to_vm %d -> %d, vm_to_vf %d -> %d", r[i].id, r[i].cpu[0],
-			new_cpu[i][0], r[i].cpu[1], new_cpu[i][1]);
+			plan[i].cpu[0], r[i].cpu[1], plan[i].cpu[1]);
 	}
 	Virtioforwarder__CoreSchedResponse *resp = client_ask("core_scheduler", sched_ep, &req.base,
 		&virtioforwarder__core_sched_response__descriptor, 2000);
-	if (resp == NULL)
-		return -1;
-	bool ok = resp->status == VIRTIOFORWARDER__CORE_SCHED_RESPONSE__STATUS__OK;
-	say(ok ? 6 : 3, "update of %zu relays: %s", req.n_relay_cpu_map, ok ? "OK" : "ERROR");
-	virtioforwarder__core_sched_response__free_unpacked(resp, NULL);
-	return ok ? 0 : -1;
+	int ret = -1;
+	if (resp != NULL) {
+		bool ok = resp->status == VIRTIOFORWARDER__CORE_SCHED_RESPONSE__STATUS__OK;
+		say(ok ? 6 : 3, "update of %zu relays: %s", req.n_relay_cpu_map, ok ? "OK" : "ERROR");
+		virtioforwarder__core_sched_response__free_unpacked(resp, NULL);
+		ret = ok ? 0 : -1;
+	}
+	free(e);
+	free(ptrs);
+	return ret;
+}
+
+/* A direction's queue units from its stats (RelayQueue entries 0..n-1
+ * with rates, each on a worker); anything else leaves it one item. */
+static void read_units(struct sched_relay *r, int d, Virtioforwarder__RelayQueue *const *q,
+	size_t n)
+{
+	r->n_units[d] = 0;
+	if (n <= 1 || n > SCHED_MAX_UNITS)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (q[i]->queue != i || !q[i]->has_pkt_rate || q[i]->cpu < 0)
+			return;
+	for (size_t i = 0; i < n; i++) {
+		r->unit_cpu[d][i] = q[i]->cpu;
+		r->unit_pps[d][i] = q[i]->pkt_rate;
+	}
+	r->n_units[d] = (unsigned)n;
 }
 
 /* one balancing round; returns how many updates were sent, -1 on error */
@@ -93,7 +153,13 @@ static int round_once(const char *stats_ep, const char *sched_ep, const int *cpu
 		return -1;
 	unsigned n = 0;
 	struct sched_relay *r = calloc(st->n_relay + 1, sizeof(*r));
-	int(*new_cpu)[2] = calloc(st->n_relay + 1, sizeof(*new_cpu));
+	struct sched_plan *plan = calloc(st->n_relay + 1, sizeof(*plan));
+	if (r == NULL || plan == NULL) {
+		free(r);
+		free(plan);
+		virtioforwarder__stats_response__free_unpacked(st, NULL);
+		return -1;
+	}
 	for (size_t i = 0; i < st->n_relay; i++) {
 		const Virtioforwarder__RelayState *rs = st->relay[i];
 		if (rs->cpu == NULL || !rs->cpu->has_vf_to_vm || !rs->cpu->has_vm_to_vf)
@@ -109,6 +175,8 @@ static int round_once(const char *stats_ep, const char *sched_ep, const int *cpu
 				sched_load_vm_to_vf(d->pkt_rate_rx_from_vm, d->pkt_rate_tx_to_vf,
 					d->byte_rate_rx_from_vm, d->byte_rate_tx_to_vf)},
 		};
+		read_units(&r[n], 0, u->queue, u->n_queue);
+		read_units(&r[n], 1, d->queue, d->n_queue);
 		n++;
 	}
 	int sent = 0;
@@ -128,9 +196,9 @@ static int round_once(const char *stats_ep, const char *sched_ep, const int *cpu
 			if (global || nodes[c] == node)
 				group[ng++] = cpus[c];
 		double cv_now, cv_new;
-		if (sched_balance(r, n, node, group, ng, sensitivity, new_cpu, &cv_now, &cv_new)) {
+		if (sched_balance(r, n, node, group, ng, sensitivity, plan, &cv_now, &cv_new)) {
 			say(6, "node %d: imbalance %.3f -> %.3f, moving", node, cv_now, cv_new);
-			sent = update(sched_ep, r, n, new_cpu) < 0 ? -1 : sent + 1;
+			sent = update(sched_ep, r, n, plan) < 0 ? -1 : sent + 1;
 		} else {
 			say(7, "node %d: still sufficiently balanced (%.3f)", node, cv_now);
 		}
@@ -141,7 +209,7 @@ static int round_once(const char *stats_ep, const char *sched_ep, const int *cpu
 		if (r[i].node < 0 || r[i].node != cpu_node(r[i].cpu[0]))
 			say(7, "relay %d: memory on node %d", r[i].id, r[i].node);
 	free(r);
-	free(new_cpu);
+	free(plan);
 	virtioforwarder__stats_response__free_unpacked(st, NULL);
 	return sent;
 }

@@ -108,15 +108,18 @@ static void flat_direction(const char *relay, const char *dir, const ProtobufCMe
 			flat_field(prefix, m, all[i]);
 }
 
-/* relay_N.<dir>.queue_Q.cpu=C and .pkts=P, one pair per queue unit */
+/* relay_N.<dir>.queue_Q.cpu=C, .pkts=P and (from a daemon that sends
+ * them) .pkt_rate and .byte_rate, per queue unit */
 static void flat_queues(const char *relay, const char *dir, Virtioforwarder__RelayQueue **q,
 	size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		printf("%s.%s.queue_%u.cpu=%d\n", relay, dir, q[i]->queue, q[i]->cpu);
-		if (!suppress_zero || q[i]->pkts != 0)
-			printf("%s.%s.queue_%u.pkts=%llu\n", relay, dir, q[i]->queue,
-				(unsigned long long)q[i]->pkts);
+		char prefix[128];
+		snprintf(prefix, sizeof(prefix), "%s.%s.queue_%u", relay, dir, q[i]->queue);
+		printf("%s.cpu=%d\n", prefix, q[i]->cpu);
+		flat_field(prefix, &q[i]->base, "pkts");
+		flat_field(prefix, &q[i]->base, "pkt_rate");
+		flat_field(prefix, &q[i]->base, "byte_rate");
 	}
 }
 

@@ -122,6 +122,27 @@ static void move_to_2(void)
 	CHECK(relay_move(RELAY, -1, 2) == 0, "move vm_to_vf to 2");
 }
 
+/* relay_move_units' placement with every unit left where it is */
+static void no_moves(struct relay_dir_cpus d[2])
+{
+	for (int k = 0; k < 2; k++) {
+		d[k].cpu = -1;
+		for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
+			d[k].queue_cpu[q] = -1;
+	}
+}
+
+/* unit 0 of each direction alone to worker 2; queue 5, which the relay
+ * does not have, is only recorded */
+static void move_units_to_2(void)
+{
+	struct relay_dir_cpus d[2];
+	no_moves(d);
+	d[DIR_VF_TO_VM].queue_cpu[0] = d[DIR_VM_TO_VF].queue_cpu[0] = 2;
+	d[DIR_VF_TO_VM].queue_cpu[5] = 1;
+	CHECK(relay_move_units(RELAY, d) == 0, "move units to 2");
+}
+
 static void detach_vf(void)
 {
 	struct relay_fault f = {0};
@@ -179,6 +200,20 @@ int main(int argc, char **argv)
 	relay_get_info(RELAY, &ri);
 	CHECK(ri.vf_to_vm_cpu == 1 && ri.vm_to_vf_cpu == 1, "cpus after moves %d,%d",
 		ri.vf_to_vm_cpu, ri.vm_to_vf_cpu);
+	/* single units moved under traffic: nothing lost either */
+	got = traffic(2000, 10, move_units_to_2);
+	CHECK(got == 2000, "moving units lost packets: %u of 2000", got);
+	relay_get_info(RELAY, &ri);
+	CHECK(ri.vf_to_vm_cpu == 2 && ri.vm_to_vf_cpu == 2, "cpus after unit moves %d,%d",
+		ri.vf_to_vm_cpu, ri.vm_to_vf_cpu);
+	struct relay_dir_cpus d[2];
+	no_moves(d);
+	d[DIR_VF_TO_VM].cpu = 1;
+	d[DIR_VM_TO_VF].queue_cpu[3] = 3;
+	CHECK(relay_move_units(RELAY, d) == -EINVAL, "moved a unit to a CPU that is no worker");
+	relay_get_info(RELAY, &ri);
+	CHECK(ri.vf_to_vm_cpu == 2, "a refused move moved vf_to_vm to %d", ri.vf_to_vm_cpu);
+	CHECK(relay_move(RELAY, 1, 1) == 0, "whole directions back to 1");
 	CHECK(relay_move(RELAY, 3, 1) == -EINVAL, "moved to a CPU that is no worker");
 	CHECK(relay_move(99, 1, 1) == -EINVAL, "moved a relay that does not exist");
 	check_sums("after moves");

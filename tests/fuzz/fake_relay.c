@@ -151,6 +151,15 @@ int relay_move(unsigned id, int a, int b)
 	return 0;
 }
 
+int relay_move_units(unsigned id, const struct relay_dir_cpus dirs[2])
+{
+	for (unsigned d = 0; d < 2; d++)
+		for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
+			if (dirs[d].queue_cpu[q] > 1 || dirs[d].queue_cpu[q] < -1)
+				return -EINVAL;
+	return relay_move(id, dirs[0].cpu, dirs[1].cpu);
+}
+
 unsigned relay_worker_cpus(unsigned *cpus, unsigned max)
 {
 	if (max == 0)
