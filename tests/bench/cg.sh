@@ -97,7 +97,14 @@ for ((i = 1; i < RELAYS; i++)); do   # every relay's socket is up before the VM 
 done
 # the VM(s): forwarding lcore 0, main lcore 1 (sleeps)
 VM_MB=${VM_MB:-512}
-vmmem=(-m "$VM_MB" --single-file-segments); nmb=$((VM_MB * 128))
+# every RX (and TX) ring of a VM process's PER ports holds CG_QSIZE mbufs
+# from port start: a pool smaller than that starves the VM (32 relays, 8
+# ports of 4096 descriptors per process: 32768 mbufs left none to refill,
+# the VM took 4096 packets and stopped, and the point measured 0 packets)
+nmb=$((VM_MB * 128)); need=$((PER * Q * CG_QSIZE * 2 + 8192))
+[ "$nmb" -lt "$need" ] && nmb=$need
+mb=$((nmb * 5 / 2048 + 64)); [ "$VM_MB" -lt "$mb" ] && VM_MB=$mb   # ~2.5 KB per mbuf
+vmmem=(-m "$VM_MB" --single-file-segments)
 mq=(); [ -n "${QUEUES:-}" ] && mq=(--rxq="$Q" --txq="$Q" --txonly-multi-flow)
 mq+=(--rxd="$CG_QSIZE" --txd="$CG_QSIZE")
 for ((p = 0; p < K; p++)); do
