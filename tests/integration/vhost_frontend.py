@@ -14,10 +14,12 @@ Commands (reply "ok ..." or "err ..."):
   connect [enable_first]  the whole handshake; enable_first sends
                           SET_VRING_ENABLE before each ring's addresses
   enable RING 0|1         SET_VRING_ENABLE (any ring index), acked
-  rx                      "ok RECEIVED BAD_LEN POSTED_FREE"
+  rx                      "ok RECEIVED BAD_LEN" (frames reaped, those of a
+                          length other than 12 + 64)
+  state                   RX ring: "ok AVAIL_IDX USED_IDX REAPED"
   send N                  post N frames on the TX ring and kick it
   tx                      "ok COMPLETED POSTED"
-  bad KIND                a malformed message (see BAD below); "ok ack=A"
+  bad KIND                a malformed message (Frontend.bad); "ok ack=A"
                           or "ok closed" when the back-end hung up
   poke_desc ADDR          point every RX descriptor at ADDR (outside
                           guest memory)
