@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""A minimal vhost-user front-end (the part QEMU plays) for one virtio-net
+queue pair, driven line by line on stdin; it answers each command with one
+line on stdout. Guest memory is one memfd region at guest physical address 0;
+the guest RX ring (ring 0) is kept full of 2 KB buffers and reaped every few
+ms, the guest TX ring (ring 1) sends 60-byte frames on request.
+
+It exists to do what neither QEMU nor DPDK's virtio_user does: disable the
+only RX queue of a running device (SET_VRING_ENABLE 0 on ring 0) and carry
+on, and send the back-end malformed messages.
+
+Commands (reply "ok ..." or "err ..."):
+  connect [enable_first]  the whole handshake; enable_first sends
+                          SET_VRING_ENABLE before each ring's addresses
+  enable RING 0|1         SET_VRING_ENABLE (any ring index), acked
+  rx                      "ok RECEIVED BAD_LEN" (frames reaped, those of a
+                          length other than 12 + 64)
+  state                   RX ring: "ok AVAIL_IDX USED_IDX REAPED"
+  send N                  post N frames on the TX ring and kick it
+  tx                      "ok COMPLETED POSTED"
+  bad KIND                a malformed message (Frontend.bad); "ok ack=A"
+                          or "ok closed" when the back-end hung up
+  poke_desc ADDR          point every RX descriptor at ADDR (outside
+                          guest memory)
+  fix_desc                undo poke_desc
+  close                   close the socket (the guest goes away)
+  quit
+"""
+import ctypes
+import mmap
+import os
+import select
+import socket
+import struct
+import sys
+
+# vhost-user requests
+GET_FEATURES, SET_FEATURES, SET_OWNER = 1, 2, 3
+SET_MEM_TABLE = 5
+SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE = 8, 9, 10
+SET_VRING_KICK, SET_VRING_CALL = 12, 13
+GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES = 15, 16
+SET_VRING_ENABLE = 18
+
+F_VERSION = 0x1
+F_REPLY = 0x4
+F_NEED_REPLY = 0x8
+
+VIRTIO_F_VERSION_1 = 1 << 32
+VHOST_USER_F_PROTOCOL_FEATURES = 1 << 30
+PROTOCOL_F_REPLY_ACK = 1 << 3
+
+VRING_DESC_F_WRITE = 2
+VRING_AVAIL_F_NO_INTERRUPT = 1
+VRING_USED_F_NO_NOTIFY = 1
+
+QSIZE = 256
+BUF = 2048
+HDR = 12  # virtio_net_hdr_mrg_rxbuf: VERSION_1 is negotiated
+MEM_SIZE = 2 << 20
+# layout of the region (guest physical = offset)
+RINGS = [(0x0000, 0x1000, 0x2000), (0x4000, 0x5000, 0x6000)]  # desc, avail, used
+RX_BUFS = 0x10000
+TX_BUFS = RX_BUFS + QSIZE * BUF
+FRAME = bytes.fromhex("ffffffffffff020000000001" "0800") + bytes(46)  # 60 bytes
+
+
+class Closed(Exception):
+    pass
+
+
+class Frontend:
+    def __init__(self, path):
+        self.path = path
+        self.sock = None
+        self.mem = None
+        self.fd = -1
+        self.fds = []
+        self.reset_counters()
+
+    def reset_counters(self):
+        self.received = self.bad_len = 0
+        self.tx_posted = self.tx_done = 0
+
+    # ---- the socket ----
+    def send(self, req, payload=b"", fds=(), need_reply=False, raw_size=None):
+        flags = F_VERSION | (F_NEED_REPLY if need_reply else 0)
+        size = len(payload) if raw_size is None else raw_size
+        msg = struct.pack("<III", req, flags, size) + payload
+        anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("%di" % len(fds), *fds))] if fds else []
+        self.sock.sendmsg([msg], anc)
+
+    def recv_reply(self, req):
+        hdr = self._recv_exact(12)
+        r, flags, size = struct.unpack("<III", hdr)
+        body = self._recv_exact(size) if size else b""
+        if r != req or not flags & F_REPLY:
+            raise RuntimeError("reply %d flags %#x to request %d" % (r, flags, req))
+        return body
+
+    def _recv_exact(self, n):
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise Closed()
+            data += chunk
+        return data
+
+    def get_u64(self, req):
+        self.send(req)
+        return struct.unpack("<Q", self.recv_reply(req)[:8])[0]
+
+    def call(self, req, payload=b"", fds=()):
+        """Send with NEED_REPLY (REPLY_ACK negotiated); returns the ack (0 ok)."""
+        self.send(req, payload, fds, need_reply=self.acks)
+        if not self.acks:
+            return 0
+        return struct.unpack("<Q", self.recv_reply(req)[:8])[0]
+
+    def must(self, req, payload=b"", fds=()):
+        ack = self.call(req, payload, fds)
+        if ack != 0:
+            raise RuntimeError("request %d refused (ack %d)" % (req, ack))
+
+    # ---- guest memory ----
+    # What the back-end reads or writes while we run is loaded and stored
+    # whole (one 2- or 8-byte access through ctypes): struct.pack_into
+    # stores byte by byte, and a torn avail idx or descriptor address is a
+    # different, valid one to the back-end (seen: a frame written over the
+    # descriptor table through an address that was 0 for a moment).
+    def u16(self, off):
+        return ctypes.c_uint16.from_address(self.base + off).value
+
+    def put16(self, off, v):
+        ctypes.c_uint16.from_address(self.base + off).value = v & 0xFFFF
+
+    def put64(self, off, v):
+        ctypes.c_uint64.from_address(self.base + off).value = v
+
+    def setup_memory(self):
+        self.fd = os.memfd_create("vfwd-guest")
+        os.ftruncate(self.fd, MEM_SIZE)
+        self.mem = mmap.mmap(self.fd, MEM_SIZE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        self.anchor = ctypes.c_char.from_buffer(self.mem)
+        self.base = ctypes.addressof(self.anchor)
+        # RX ring: every descriptor a device-writable buffer, all posted
+        d, a, _ = RINGS[0]
+        for i in range(QSIZE):
+            struct.pack_into("<QIHH", self.mem, d + 16 * i, RX_BUFS + i * BUF, BUF, VRING_DESC_F_WRITE, 0)
+            self.put16(a + 4 + 2 * i, i)
+        self.put16(a, VRING_AVAIL_F_NO_INTERRUPT)
+        self.rx_avail = QSIZE
+        self.put16(a + 2, self.rx_avail)
+        self.rx_used = 0
+        # TX ring: descriptor i always points at buffer i, posted on demand
+        d, a, _ = RINGS[1]
+        for i in range(QSIZE):
+            self.mem[TX_BUFS + i * BUF:TX_BUFS + i * BUF + HDR + len(FRAME)] = bytes(HDR) + FRAME
+            struct.pack_into("<QIHH", self.mem, d + 16 * i, TX_BUFS + i * BUF, HDR + len(FRAME), 0, 0)
+        self.put16(a, VRING_AVAIL_F_NO_INTERRUPT)
+        self.tx_avail = self.tx_used = 0
+        self.tx_free = list(range(QSIZE))
+
+    def ring_msgs(self, ring, enable_first):
+        desc, avail, used = RINGS[ring]
+        if enable_first:
+            self.must(SET_VRING_ENABLE, struct.pack("<II", ring, 1))
+        self.must(SET_VRING_NUM, struct.pack("<II", ring, QSIZE))
+        self.must(SET_VRING_ADDR, struct.pack("<IIQQQQ", ring, 0, self.base + desc,
+                                              self.base + used, self.base + avail, 0))
+        self.must(SET_VRING_BASE, struct.pack("<II", ring, 0))
+        kick, call = os.eventfd(0, os.EFD_NONBLOCK), os.eventfd(0, os.EFD_NONBLOCK)
+        self.fds += [kick, call]
+        if ring == 1:
+            self.tx_kick = kick
+        self.must(SET_VRING_KICK, struct.pack("<Q", ring), [kick])
+        self.must(SET_VRING_CALL, struct.pack("<Q", ring), [call])
+
+    def connect(self, enable_first=False):
+        self.close()
+        self.reset_counters()
+        self.setup_memory()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(5)
+        self.sock.connect(self.path)
+        self.acks = False
+        feats = self.get_u64(GET_FEATURES)
+        for f in (VIRTIO_F_VERSION_1, VHOST_USER_F_PROTOCOL_FEATURES):
+            if not feats & f:
+                raise RuntimeError("back-end lacks feature %#x" % f)
+        self.send(SET_OWNER)
+        proto = self.get_u64(GET_PROTOCOL_FEATURES)
+        self.send(SET_PROTOCOL_FEATURES, struct.pack("<Q", proto & PROTOCOL_F_REPLY_ACK))
+        self.acks = bool(proto & PROTOCOL_F_REPLY_ACK)
+        self.must(SET_FEATURES, struct.pack("<Q", VIRTIO_F_VERSION_1 | VHOST_USER_F_PROTOCOL_FEATURES))
+        self.must(SET_MEM_TABLE, struct.pack("<II", 1, 0) + struct.pack("<QQQQ", 0, MEM_SIZE, self.base, 0),
+                  [self.fd])
+        for ring in (0, 1):
+            self.ring_msgs(ring, enable_first)
+        for ring in (0, 1):
+            if not enable_first:
+                self.must(SET_VRING_ENABLE, struct.pack("<II", ring, 1))
+        return "acks" if self.acks else "no-acks"
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
+        if self.mem is not None:
+            del self.anchor
+            self.mem.close()
+            os.close(self.fd)
+            self.mem = None
+
+    # ---- the split-ring driver ----
+    def reap(self):
+        if self.mem is None:
+            return
+        _, a, u = RINGS[0]
+        idx = self.u16(u + 2)
+        n = 0
+        while self.rx_used != idx:
+            ident, length = struct.unpack_from("<II", self.mem, u + 4 + 8 * (self.rx_used % QSIZE))
+            self.rx_used = (self.rx_used + 1) & 0xFFFF
+            self.received += 1
+            if length != HDR + 64:
+                self.bad_len += 1
+            self.put16(a + 4 + 2 * (self.rx_avail % QSIZE), ident)
+            self.rx_avail = (self.rx_avail + 1) & 0xFFFF
+            n += 1
+        if n:
+            self.put16(a + 2, self.rx_avail)  # x86: stores are not reordered
+        _, a, u = RINGS[1]
+        idx = self.u16(u + 2)
+        while self.tx_used != idx:
+            ident = struct.unpack_from("<I", self.mem, u + 4 + 8 * (self.tx_used % QSIZE))[0]
+            self.tx_used = (self.tx_used + 1) & 0xFFFF
+            self.tx_free.append(ident)
+            self.tx_done += 1
+
+    def send_frames(self, n):
+        _, a, u = RINGS[1]
+        if n > len(self.tx_free):
+            raise RuntimeError("only %d TX buffers free" % len(self.tx_free))
+        for _ in range(n):
+            self.put16(a + 4 + 2 * (self.tx_avail % QSIZE), self.tx_free.pop())
+            self.tx_avail = (self.tx_avail + 1) & 0xFFFF
+        self.put16(a + 2, self.tx_avail)
+        self.tx_posted += n
+        if not self.u16(u) & VRING_USED_F_NO_NOTIFY:
+            os.write(self.tx_kick, struct.pack("<Q", 1))
+
+    # ---- malformed input ----
+    def bad(self, kind):
+        try:
+            if kind == "unknown_request":
+                self.send(99, struct.pack("<Q", 0), need_reply=True)
+            elif kind == "vring_index_huge":
+                self.send(SET_VRING_ENABLE, struct.pack("<II", 1000, 1), need_reply=True)
+            elif kind == "addr_outside":  # ring 3, addresses not in the region
+                self.send(SET_VRING_ADDR, struct.pack("<IIQQQQ", 3, 0, 1 << 40, 1 << 40, 1 << 40, 0),
+                          need_reply=True)
+            elif kind == "short_payload":  # claims 8 bytes, sends 4, then closes
+                self.send(SET_VRING_ENABLE, struct.pack("<I", 0), raw_size=8)
+                self.sock.shutdown(socket.SHUT_WR)
+            else:
+                raise RuntimeError("unknown kind " + kind)
+            body = self._recv_exact(12)
+            size = struct.unpack("<III", body)[2]
+            ack = struct.unpack("<Q", self._recv_exact(size)[:8])[0]
+            return "ack=%d" % ack
+        except (Closed, ConnectionResetError, BrokenPipeError):
+            self.close()
+            return "closed"
+
+    def poke_desc(self, addr):
+        """Every RX descriptor points at addr (outside guest memory)."""
+        d, _, _ = RINGS[0]
+        for i in range(QSIZE):
+            self.put64(d + 16 * i, addr)
+
+    def fix_desc(self):
+        d, _, _ = RINGS[0]
+        for i in range(QSIZE):
+            self.put64(d + 16 * i, RX_BUFS + i * BUF)
+
+
+def main():
+    fe = Frontend(sys.argv[1])
+    poll_s = 0.005
+    out = sys.stdout
+    while True:
+        ready, _, _ = select.select([sys.stdin], [], [], poll_s)
+        fe.reap()
+        if not ready:
+            continue
+        line = sys.stdin.readline()
+        if not line:
+            break
+        words = line.split()
+        if not words:
+            continue
+        cmd, args = words[0], words[1:]
+        try:
+            if cmd == "connect":
+                reply = fe.connect(enable_first=args[:1] == ["enable_first"])
+            elif cmd == "enable":
+                reply = "ack=%d" % fe.call(SET_VRING_ENABLE, struct.pack("<II", int(args[0]), int(args[1])))
+            elif cmd == "rx":
+                reply = "%d %d" % (fe.received, fe.bad_len)
+            elif cmd == "send":
+                fe.send_frames(int(args[0]))
+                reply = ""
+            elif cmd == "state":  # RX ring: avail idx, used idx, reaped
+                _, a, u = RINGS[0]
+                reply = "%d %d %d" % (fe.u16(a + 2), fe.u16(u + 2), fe.rx_used)
+            elif cmd == "tx":
+                reply = "%d %d" % (fe.tx_done, fe.tx_posted)
+            elif cmd == "bad":
+                reply = fe.bad(args[0])
+            elif cmd == "poke_desc":
+                fe.poke_desc(int(args[0], 0))
+                reply = ""
+            elif cmd == "fix_desc":
+                fe.fix_desc()
+                reply = ""
+            elif cmd == "close":
+                fe.close()
+                reply = ""
+            elif cmd == "quit":
+                fe.close()
+                print("ok", file=out, flush=True)
+                break
+            else:
+                raise RuntimeError("unknown command " + cmd)
+            print(("ok " + reply).strip(), file=out, flush=True)
+        except Exception as e:  # the test reads the reason
+            print("err %s: %s" % (type(e).__name__, e), file=out, flush=True)
+
+
+if __name__ == "__main__":
+    main()
