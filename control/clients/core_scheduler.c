@@ -122,22 +122,34 @@ static int update(const char *sched_ep, const struct sched_relay *r, unsigned n,
 	return ret;
 }
 
+static bool usable_rate(double x)
+{
+	return isfinite(x) && x >= 0;
+}
+
 /* A direction's queue units from its stats (RelayQueue entries 0..n-1
- * with rates, each on a worker); anything else leaves it one item. */
-static void read_units(struct sched_relay *r, int d, Virtioforwarder__RelayQueue *const *q,
+ * with rates, each on a worker). False for a list of several units that
+ * is not that (a unit between workers, a rate that is no number): the
+ * relay then sits this round out, rather than being balanced as one item,
+ * which would gather its units on one worker. */
+static bool read_units(struct sched_relay *r, int d, Virtioforwarder__RelayQueue *const *q,
 	size_t n)
 {
 	r->n_units[d] = 0;
-	if (n <= 1 || n > SCHED_MAX_UNITS)
-		return;
+	if (n <= 1)
+		return true;
+	if (n > SCHED_MAX_UNITS)
+		return false;
 	for (size_t i = 0; i < n; i++)
-		if (q[i]->queue != i || !q[i]->has_pkt_rate || q[i]->cpu < 0)
-			return;
+		if (q[i]->queue != i || !q[i]->has_pkt_rate || q[i]->cpu < 0 ||
+			!usable_rate(q[i]->pkt_rate))
+			return false;
 	for (size_t i = 0; i < n; i++) {
 		r->unit_cpu[d][i] = q[i]->cpu;
 		r->unit_pps[d][i] = q[i]->pkt_rate;
 	}
 	r->n_units[d] = (unsigned)n;
+	return true;
 }
 
 /* one balancing round; returns how many updates were sent, -1 on error */
@@ -175,8 +187,13 @@ static int round_once(const char *stats_ep, const char *sched_ep, const int *cpu
 				sched_load_vm_to_vf(d->pkt_rate_rx_from_vm, d->pkt_rate_tx_to_vf,
 					d->byte_rate_rx_from_vm, d->byte_rate_tx_to_vf)},
 		};
-		read_units(&r[n], 0, u->queue, u->n_queue);
-		read_units(&r[n], 1, d->queue, d->n_queue);
+		if (!usable_rate(r[n].load[0]) || !usable_rate(r[n].load[1]) ||
+			!read_units(&r[n], 0, u->queue, u->n_queue) ||
+			!read_units(&r[n], 1, d->queue, d->n_queue)) {
+			say(7, "relay %d: unusable rates or queue list, left where it is this round",
+				r[n].id);
+			continue;
+		}
 		n++;
 	}
 	int sent = 0;
