@@ -81,6 +81,28 @@ bool inproc_pkt_ok(const struct rte_mbuf *m, uint32_t *seq)
 	return true;
 }
 
+unsigned inproc_vm_send(struct inproc_vm *vm, unsigned n, uint32_t *next_seq)
+{
+	struct rte_mbuf *pkts[32];
+	unsigned k = n < 32 ? n : 32;
+	for (unsigned i = 0; i < k; i++)
+		pkts[i] = inproc_pkt(vm->pool, (*next_seq)++);
+	uint16_t t = rte_eth_tx_burst(vm->port, 0, pkts, (uint16_t)k);
+	rte_pktmbuf_free_bulk(pkts + t, k - t);
+	return t;
+}
+
+unsigned inproc_vm_receive(struct inproc_vm *vm)
+{
+	struct rte_mbuf *pkts[32];
+	uint32_t seq;
+	uint16_t r = rte_eth_rx_burst(vm->port, 0, pkts, 32);
+	for (uint16_t i = 0; i < r; i++)
+		CHECK(inproc_pkt_ok(pkts[i], &seq), "corrupt packet");
+	rte_pktmbuf_free_bulk(pkts, r);
+	return r;
+}
+
 bool inproc_wait_state(unsigned id, int dpdk_state, int virtio_state)
 {
 	struct relay_info ri;

@@ -42,6 +42,12 @@ void inproc_vm_disconnect(struct inproc_vm *vm);
 struct rte_mbuf *inproc_pkt(struct rte_mempool *mp, uint32_t seq);
 /* the frame's payload is intact; *seq gets its number */
 bool inproc_pkt_ok(const struct rte_mbuf *m, uint32_t *seq);
+/* One burst of up to min(n, 32) numbered frames from the VM; returns how
+ * many its TX ring took (the rest are freed). */
+unsigned inproc_vm_send(struct inproc_vm *vm, unsigned n, uint32_t *next_seq);
+/* One RX burst of the VM: every frame must be intact (CHECK); returns how
+ * many came. */
+unsigned inproc_vm_receive(struct inproc_vm *vm);
 /* Apply relay events for up to 5 s until relay id is in the states given
  * (enum relay_dpdk_state, enum relay_virtio_state); prints them if not. */
 bool inproc_wait_state(unsigned id, int dpdk_state, int virtio_state);

@@ -57,28 +57,19 @@ static void vm_disconnect(void)
 static unsigned traffic(unsigned n, unsigned at, void (*hook)(void))
 {
 	unsigned sent = 0, got = 0, burst_no = 0;
-	uint32_t seq;
-	struct rte_mbuf *pkts[32];
 	/* done when all is sent and nothing came back for a second: workers
 	 * share a CPU here, so a time bound, not a count of empty polls */
 	uint64_t last_rx = rte_get_timer_cycles(), second = rte_get_timer_hz();
 	while (vm.up && (sent < n || rte_get_timer_cycles() - last_rx < second)) {
 		if (sent < n) {
-			unsigned k = n - sent < 32 ? n - sent : 32;
-			for (unsigned i = 0; i < k; i++)
-				pkts[i] = inproc_pkt(vm.pool, next_seq++);
-			uint16_t t = rte_eth_tx_burst(vm.port, 0, pkts, k);
-			rte_pktmbuf_free_bulk(pkts + t, k - t);
-			sent += t; /* a full VM TX ring takes fewer: count only what went */
+			/* a full VM TX ring takes fewer: count only what went */
+			sent += inproc_vm_send(&vm, n - sent, &next_seq);
 			if (hook != NULL && ++burst_no == at)
 				hook();
 		}
 		if (!vm.up)
 			break;
-		uint16_t r = rte_eth_rx_burst(vm.port, 0, pkts, 32);
-		for (uint16_t i = 0; i < r; i++)
-			CHECK(inproc_pkt_ok(pkts[i], &seq), "corrupt packet");
-		rte_pktmbuf_free_bulk(pkts, r);
+		unsigned r = inproc_vm_receive(&vm);
 		got += r;
 		if (r > 0)
 			last_rx = rte_get_timer_cycles();

@@ -77,22 +77,11 @@ static bool wait_state(enum relay_dpdk_state ds, enum relay_virtio_state vs)
 static unsigned traffic(unsigned n)
 {
 	unsigned sent = 0, got = 0;
-	uint32_t seq;
-	struct rte_mbuf *pkts[32];
 	uint64_t last_rx = rte_get_timer_cycles(), second = rte_get_timer_hz();
 	while (sent < n || rte_get_timer_cycles() - last_rx < second) {
-		if (sent < n) {
-			unsigned k = n - sent < 32 ? n - sent : 32;
-			for (unsigned i = 0; i < k; i++)
-				pkts[i] = inproc_pkt(vm.pool, next_seq++);
-			uint16_t t = rte_eth_tx_burst(vm.port, 0, pkts, k);
-			rte_pktmbuf_free_bulk(pkts + t, k - t);
-			sent += t;
-		}
-		uint16_t r = rte_eth_rx_burst(vm.port, 0, pkts, 32);
-		for (uint16_t i = 0; i < r; i++)
-			CHECK(inproc_pkt_ok(pkts[i], &seq), "corrupt packet");
-		rte_pktmbuf_free_bulk(pkts, r);
+		if (sent < n)
+			sent += inproc_vm_send(&vm, n - sent, &next_seq);
+		unsigned r = inproc_vm_receive(&vm);
 		got += r;
 		if (r > 0)
 			last_rx = rte_get_timer_cycles();
@@ -106,14 +95,8 @@ static unsigned traffic(unsigned n)
 static uint64_t sent_to_vf(unsigned n)
 {
 	uint64_t before = info().vm_to_vf.pkts_tx;
-	struct rte_mbuf *pkts[32];
 	for (unsigned sent = 0; sent < n;) {
-		unsigned k = n - sent < 32 ? n - sent : 32;
-		for (unsigned i = 0; i < k; i++)
-			pkts[i] = inproc_pkt(vm.pool, next_seq++);
-		uint16_t t = rte_eth_tx_burst(vm.port, 0, pkts, k);
-		rte_pktmbuf_free_bulk(pkts + t, k - t);
-		sent += t;
+		sent += inproc_vm_send(&vm, n - sent, &next_seq);
 		usleep(200);
 	}
 	pump_events_ms(300);
