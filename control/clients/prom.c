@@ -267,19 +267,20 @@ static void write_workers(FILE *out, const Virtioforwarder__StatsResponse *r)
 	static const struct {
 		const char *name, *type, *help;
 		size_t off;
+		bool tsc_seconds; /* TSC cycles, written as seconds */
 	} m[] = {
 		{"virtio_forwarder_worker_busy_seconds_total", "counter",
 			"time a worker spent in passes that moved packets",
-			offsetof(Virtioforwarder__WorkerStats, busy_cycles)},
+			offsetof(Virtioforwarder__WorkerStats, busy_cycles), true},
 		{"virtio_forwarder_worker_packets_total", "counter",
 			"packets received by a worker's busy passes",
-			offsetof(Virtioforwarder__WorkerStats, packets)},
+			offsetof(Virtioforwarder__WorkerStats, packets), false},
 		{"virtio_forwarder_worker_sleeps_total", "counter",
 			"times a worker slept for want of work",
-			offsetof(Virtioforwarder__WorkerStats, sleeps)},
+			offsetof(Virtioforwarder__WorkerStats, sleeps), false},
 		{"virtio_forwarder_worker_missed_wakeups_total", "counter",
 			"sleeps a worker's watchdog ended with packets waiting",
-			offsetof(Virtioforwarder__WorkerStats, missed_wakeups)},
+			offsetof(Virtioforwarder__WorkerStats, missed_wakeups), false},
 	};
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		family(out, m[k].name, m[k].type, m[k].help);
@@ -288,7 +289,7 @@ static void write_workers(FILE *out, const Virtioforwarder__StatsResponse *r)
 			uint64_t v;
 			memcpy(&v, (const char *)w + m[k].off, sizeof(v));
 			fprintf(out, "%s{cpu=\"%u\"} ", m[k].name, w->cpu);
-			if (m[k].off == offsetof(Virtioforwarder__WorkerStats, busy_cycles))
+			if (m[k].tsc_seconds)
 				fprintf(out, "%.6f\n", w->tsc_hz ? (double)v / (double)w->tsc_hz : 0.0);
 			else
 				fprintf(out, "%llu\n", (unsigned long long)v);
