@@ -54,10 +54,8 @@ static bool queue_cpus(Virtioforwarder__QueueCPU *const *list, size_t n, const u
 static bool placement(const RelayCPU *m, const unsigned *cpus, unsigned n,
 	struct relay_dir_cpus dirs[2])
 {
-	dirs[DIR_VF_TO_VM].cpu = m->vf2virtio_cpu;
-	dirs[DIR_VM_TO_VF].cpu = m->virtio2vf_cpu;
-	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
-		dirs[DIR_VF_TO_VM].queue_cpu[q] = dirs[DIR_VM_TO_VF].queue_cpu[q] = -1;
+	relay_dir_cpus_whole(&dirs[DIR_VF_TO_VM], m->vf2virtio_cpu);
+	relay_dir_cpus_whole(&dirs[DIR_VM_TO_VF], m->virtio2vf_cpu);
 	if (m->relay_number < 0 || (unsigned)m->relay_number >= relay_max() ||
 		!is_worker(m->vf2virtio_cpu, cpus, n) || !is_worker(m->virtio2vf_cpu, cpus, n)) {
 		ctl_log(CLOG_WARNING, "core_sched: bad entry relay %d cpus %d,%d", m->relay_number,

@@ -685,9 +685,9 @@ int relay_move_units(unsigned id, const struct relay_dir_cpus dirs[2])
 
 int relay_move(unsigned id, int vf_to_vm_cpu, int vm_to_vf_cpu)
 {
-	struct relay_dir_cpus dirs[2] = {{.cpu = vf_to_vm_cpu}, {.cpu = vm_to_vf_cpu}};
-	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
-		dirs[DIR_VF_TO_VM].queue_cpu[q] = dirs[DIR_VM_TO_VF].queue_cpu[q] = -1;
+	struct relay_dir_cpus dirs[2];
+	relay_dir_cpus_whole(&dirs[DIR_VF_TO_VM], vf_to_vm_cpu);
+	relay_dir_cpus_whole(&dirs[DIR_VM_TO_VF], vm_to_vf_cpu);
 	return relay_move_units(id, dirs);
 }
 

@@ -162,6 +162,13 @@ struct relay_dir_cpus {
 	int cpu; /* every unit, and those placed later, to this worker; -1: leave them */
 	int queue_cpu[RELAY_MAX_QUEUES]; /* then unit q to this one; -1: as cpu says */
 };
+/* A direction moved as a whole to cpu (-1: left where it is), no unit alone. */
+static inline void relay_dir_cpus_whole(struct relay_dir_cpus *c, int cpu)
+{
+	c->cpu = cpu;
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
+		c->queue_cpu[q] = -1;
+}
 /* relay_move with a CPU per queue unit: dirs[DIR_VF_TO_VM], dirs[DIR_VM_TO_VF].
  * A direction's cpu forgets earlier per-unit choices; each unit moves at
  * most once, to where both together say. A unit the relay does not have

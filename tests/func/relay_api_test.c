@@ -116,11 +116,8 @@ static void move_to_2(void)
 /* relay_move_units' placement with every unit left where it is */
 static void no_moves(struct relay_dir_cpus d[2])
 {
-	for (int k = 0; k < 2; k++) {
-		d[k].cpu = -1;
-		for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
-			d[k].queue_cpu[q] = -1;
-	}
+	for (int k = 0; k < 2; k++)
+		relay_dir_cpus_whole(&d[k], -1);
 }
 
 /* unit 0 of each direction alone to worker 2; queue 5, which the relay
