@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Worker lcores. Each polls the relay directions of its plan, an immutable
- * array published by pointer swap; a replaced plan is freed after an RCU
- * (QSBR) grace period, so the packet path takes no lock. A worker with
- * nothing to do sleeps until a guest kicks, a VF interrupts or its plan
- * changes (idle.c), offline for RCU meanwhile. */
+/* Worker lcores, the control side: launch and stop them, build and publish
+ * their plans (the units each polls; worker_loop.c polls them). A plan is
+ * an immutable array published by pointer swap; a replaced plan is freed
+ * after an RCU (QSBR) grace period, so the packet path takes no lock. */
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
-#include <sys/prctl.h>
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
@@ -16,44 +14,14 @@
 #include <rte_rcu_qsbr.h>
 
 #include "log.h"
-#include "place.h"
-#include "relay_int.h"
+#include "worker_loop.h"
 
 #define LOG_TYPE vfwd_logtype_worker
-/* A worker polls on for this long after its last packet before it arms
- * notifications and sleeps: a wake-up costs tens of microseconds (85 us
- * here, a VM), so traffic with shorter gaps is better served spinning. */
-#define IDLE_SPIN_US 100
-/* Even a worker every direction of which can wake it polls this often: a
- * lost notification costs at most this much delay, and shows up in the
- * missed_wakeups counter instead of as a stalled relay. */
-#define IDLE_WATCHDOG_US 10000
-
-struct worker_plan {
-	uint64_t gen; /* tells plans apart (a freed plan's address comes back) */
-	unsigned n;
-	struct relay_unit *dirs[];
-};
-
-struct worker {
-	/* worker: w, control: r (single writer, relaxed) */
-	uint64_t busy_cycles; /* TSC cycles of passes that moved packets */
-	uint64_t packets;     /* packets those passes received */
-	uint64_t sleeps;      /* times it went to sleep for want of work */
-	uint64_t missed_wakeups; /* watchdog polls that found packets */
-	struct idle_wait idle;
-	unsigned lcore;
-	_Atomic(struct worker_plan *) plan; /* control: w, worker: r */
-	_Atomic bool stop;
-	struct place_worker place; /* control only */
-} __rte_cache_aligned; /* one worker's counters never share a line with the next one's plan */
-
 static struct worker workers[RTE_MAX_LCORE];
 /* relay.h's public bound (the stats service sizes arrays by it) is this build's */
 _Static_assert(RELAY_MAX_WORKERS == RTE_MAX_LCORE, "RELAY_MAX_WORKERS must be RTE_MAX_LCORE");
 static unsigned n_workers;
 static struct rte_rcu_qsbr *qsbr;
-static bool use_interrupts;
 static uint64_t plan_gen; /* control only */
 
 static void nap(unsigned us)
@@ -62,165 +30,17 @@ static void nap(unsigned us)
 	nanosleep(&ts, NULL);
 }
 
-static unsigned next_backoff(unsigned us, unsigned max)
+/* A plan of room for n units, with the worker's scratch lists after them. */
+static struct worker_plan *plan_alloc(unsigned n)
 {
-	return us * 2 < max ? us * 2 : max;
-}
-
-/* The worker's own split of its plan: directions that moved packets
- * lately (polled every pass) and quiet ones (one per pass while busy). */
-struct poll_lists {
-	uint64_t gen; /* plan the lists were made from */
-	unsigned n_active, n_quiet, cursor, cap;
-	struct relay_unit **active, **quiet;
-};
-
-static void poll_lists_build(struct poll_lists *l, const struct worker_plan *p)
-{
-	if (p->n > l->cap) {
-		/* rare (plan changes only); on failure poll nothing and retry
-		 * next pass */
-		struct relay_unit **a = realloc(l->active, p->n * sizeof(*a));
-		if (a != NULL)
-			l->active = a;
-		struct relay_unit **q = realloc(l->quiet, p->n * sizeof(*q));
-		if (q != NULL)
-			l->quiet = q;
-		if (a == NULL || q == NULL) {
-			l->n_active = l->n_quiet = 0; /* never poll a stale split */
-			return;
-		}
-		l->cap = p->n;
-	}
-	l->n_active = l->n_quiet = l->cursor = 0;
-	for (unsigned i = 0; i < p->n; i++) {
-		struct relay_unit *d = p->dirs[i];
-		if (d->idle_passes >= RELAY_IDLE_PASSES)
-			l->quiet[l->n_quiet++] = d;
-		else
-			l->active[l->n_active++] = d;
-	}
-	l->gen = p->gen;
-}
-
-static inline unsigned poll_dir(struct relay_unit *d)
-{
-	return d->kind == DIR_VF_TO_VM ? fwd_vf_to_vm(d) : fwd_vm_to_vf(d);
-}
-
-/* One pass: every active direction, then one quiet direction (busy) or all
- * of them (idle). Directions change list as they fall quiet or wake up. */
-static unsigned poll_pass(struct poll_lists *l, bool busy)
-{
-	unsigned moved = 0;
-	for (unsigned i = 0; i < l->n_active;) {
-		struct relay_unit *d = l->active[i];
-		unsigned n = poll_dir(d);
-		moved += n;
-		if (n > 0) {
-			d->idle_passes = 0;
-			i++;
-		} else if (++d->idle_passes >= RELAY_IDLE_PASSES) {
-			l->quiet[l->n_quiet++] = d;
-			l->active[i] = l->active[--l->n_active];
-		} else {
-			i++;
-		}
-	}
-	unsigned first = busy ? l->cursor : 0, count = busy ? 1 : l->n_quiet;
-	for (unsigned k = 0; k < count && l->n_quiet > 0; k++) {
-		unsigned i = (first + k) % l->n_quiet;
-		struct relay_unit *d = l->quiet[i];
-		unsigned n = poll_dir(d);
-		if (n == 0)
-			continue;
-		moved += n;
-		d->idle_passes = 0;
-		l->active[l->n_active++] = d;
-		l->quiet[i] = l->quiet[--l->n_quiet];
-	}
-	if (busy && l->n_quiet > 0)
-		l->cursor = (l->cursor + 1) % l->n_quiet;
-	return moved;
-}
-
-static int worker_main(void *arg)
-{
-	struct worker *w = arg;
-	const uint64_t us = rte_get_tsc_hz() / 1000000;
-	uint64_t quiet_since = rte_rdtsc(); /* TSC of the last pass that moved packets */
-	unsigned sleep_us = 1;
-	bool busy = false;
-	enum idle_decision armed = IDLE_STAY_AWAKE;
-	uint64_t armed_gen = 0;
-	bool watchdog_woke = false; /* the sleep just ended by the watchdog */
-	unsigned recheck = 0;       /* empty armed passes still due before sleeping */
-	struct poll_lists lists = {.gen = UINT64_MAX};
-
-	prctl(PR_SET_TIMERSLACK, 1000UL); /* wake within ~1 µs of the deadline */
-	rte_rcu_qsbr_thread_register(qsbr, w->lcore);
-	rte_rcu_qsbr_thread_online(qsbr, w->lcore);
-	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
-		const struct worker_plan *p = atomic_load_explicit(&w->plan, memory_order_acquire);
-		if (unlikely(p->gen != lists.gen))
-			poll_lists_build(&lists, p);
-		uint64_t t0 = rte_rdtsc();
-		unsigned moved = poll_pass(&lists, busy);
-		busy = moved > 0;
-		/* packets found right after a watchdog wake-up waited for it */
-		bool late = watchdog_woke;
-		watchdog_woke = false;
-		if (likely(moved > 0)) {
-			__atomic_store_n(&w->busy_cycles, w->busy_cycles + (rte_rdtsc() - t0),
-				__ATOMIC_RELAXED);
-			__atomic_store_n(&w->packets, w->packets + moved, __ATOMIC_RELAXED);
-			quiet_since = t0;
-			sleep_us = 1;
-			if (unlikely(armed != IDLE_STAY_AWAKE)) {
-				idle_disarm(p->dirs, p->n);
-				armed = IDLE_STAY_AWAKE;
-			}
-			if (unlikely(late)) {
-				__atomic_store_n(&w->missed_wakeups, w->missed_wakeups + 1,
-					__ATOMIC_RELAXED);
-				LOG(DEBUG, "worker %u: %u packets waited for the watchdog",
-					w->lcore, moved);
-			}
-		} else if (armed != IDLE_STAY_AWAKE && armed_gen == p->gen && --recheck > 0) {
-			/* armed, and not every queue polled since */
-		} else if (armed != IDLE_STAY_AWAKE && armed_gen == p->gen) {
-			/* armed, and the passes since (with notifications on)
-			 * found nothing: nothing can arrive unannounced */
-			__atomic_store_n(&w->sleeps, w->sleeps + 1, __ATOMIC_RELAXED);
-			rte_rcu_qsbr_thread_offline(qsbr, w->lcore);
-			unsigned woke = idle_sleep(&w->idle,
-				armed == IDLE_TIMED ? sleep_us : IDLE_WATCHDOG_US);
-			watchdog_woke = woke == 0 && armed == IDLE_UNTIL_WOKEN;
-			rte_rcu_qsbr_thread_online(qsbr, w->lcore);
-			p = atomic_load_explicit(&w->plan, memory_order_acquire);
-			idle_disarm(p->dirs, p->n);
-			armed = IDLE_STAY_AWAKE;
-			sleep_us = woke ? 1 : next_backoff(sleep_us, w->idle.sleep_max_us);
-			/* after a timeout, sleep again at the next empty pass */
-			quiet_since = rte_rdtsc();
-			if (woke == 0)
-				quiet_since -= IDLE_SPIN_US * us;
-		} else if (unlikely(armed != IDLE_STAY_AWAKE)) {
-			idle_disarm(p->dirs, p->n); /* the plan changed under us */
-			armed = IDLE_STAY_AWAKE;
-		} else if ((int64_t)(t0 - quiet_since) >= (int64_t)(IDLE_SPIN_US * us)) {
-			/* if it may not sleep now, it asks again after another spin */
-			quiet_since = t0;
-			armed = idle_arm(&w->idle, p->dirs, p->n, p->gen, use_interrupts, &recheck);
-			armed_gen = p->gen;
-		}
-		rte_rcu_qsbr_quiescent(qsbr, w->lcore);
-	}
-	rte_rcu_qsbr_thread_offline(qsbr, w->lcore);
-	rte_rcu_qsbr_thread_unregister(qsbr, w->lcore);
-	free(lists.active);
-	free(lists.quiet);
-	return 0;
+	struct worker_plan *p = malloc(sizeof(*p) + sizeof(p->dirs[0]) * 3 * n);
+	if (p == NULL)
+		return NULL;
+	p->gen = ++plan_gen;
+	p->n = 0;
+	p->active = p->dirs + n;
+	p->quiet = p->dirs + 2 * n;
+	return p;
 }
 
 int worker_init(const struct relay_params *p)
@@ -229,7 +49,6 @@ int worker_init(const struct relay_params *p)
 	qsbr = rte_zmalloc("vfwd_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (qsbr == NULL || rte_rcu_qsbr_init(qsbr, RTE_MAX_LCORE) < 0)
 		return -ENOMEM;
-	use_interrupts = p->idle_interrupts;
 	for (unsigned cpu = 0; cpu < p->n_cpus; cpu++) {
 		if (!p->worker_cpus[cpu])
 			continue;
@@ -240,12 +59,14 @@ int worker_init(const struct relay_params *p)
 		}
 		struct worker *w = &workers[n_workers++];
 		w->lcore = cpu;
+		w->qsbr = qsbr;
+		w->use_interrupts = p->idle_interrupts;
 		w->place.cpu = (int)cpu;
 		w->place.numa = (int)rte_lcore_to_socket_id(cpu);
 		if (idle_init(&w->idle) < 0)
 			return -errno;
 		w->idle.sleep_max_us = p->idle_sleep_max_us;
-		struct worker_plan *empty = calloc(1, sizeof(*empty));
+		struct worker_plan *empty = plan_alloc(0);
 		if (empty == NULL)
 			return -ENOMEM;
 		atomic_store(&w->plan, empty);
@@ -303,11 +124,9 @@ static unsigned weight(const struct relay_unit *d)
 static int replace_plan(struct worker *w, struct relay_unit *d, bool add)
 {
 	struct worker_plan *old = atomic_load(&w->plan);
-	struct worker_plan *p = malloc(sizeof(*p) + sizeof(p->dirs[0]) * (old->n + 1));
+	struct worker_plan *p = plan_alloc(old->n + 1);
 	if (p == NULL)
 		return -ENOMEM;
-	p->n = 0;
-	p->gen = ++plan_gen;
 	for (unsigned i = 0; i < old->n; i++)
 		if (old->dirs[i] != d)
 			p->dirs[p->n++] = old->dirs[i];

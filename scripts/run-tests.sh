@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Set the machine up and run the whole test suite (what CI runs): every
-# suite on the normal build, then the unit and integration suites again on
+# suite on the normal build, then the unit, func and integration suites again on
 # a build with AddressSanitizer and UndefinedBehaviorSanitizer (leaks and
 # UB are fatal there). Needs root (network namespaces, taps, hugepages).
 # Extra arguments go to both `meson test` runs (e.g. --suite unit);
@@ -19,6 +19,6 @@ meson test -C "$BUILD" --print-errorlogs "$@"
 ninja -C "$ASAN_BUILD"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-suites=(--suite unit --suite integration)
+suites=(--suite unit --suite func --suite integration)
 [ $# -eq 0 ] || suites=("$@")
 meson test -C "$ASAN_BUILD" --print-errorlogs "${suites[@]}"
