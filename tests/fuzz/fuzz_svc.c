@@ -9,8 +9,7 @@
 #include "svc.h"
 #include "virtioforwarder.pb-c.h"
 
-void fake_relay_reset(void);
-void fake_relay_connect_vm(unsigned id, bool up);
+#include "fake_relay.h"
 
 static const ProtobufCMessageDescriptor *const reply_type[SVC_COUNT] = {
 	[SVC_CONFIG] = &virtioforwarder__config_response__descriptor,

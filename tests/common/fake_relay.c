@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fake_relay.h"
 #include "relay.h"
 
 #define N 32
