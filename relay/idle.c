@@ -23,10 +23,10 @@
 #include <rte_atomic.h>
 #include <rte_vhost.h>
 
-#include "log.h"
+#include "relay_log.h"
 #include "relay_int.h"
 
-#define LOG_TYPE vfwd_logtype_worker
+static RTE_LOG_REGISTER(logtype, vfwd.worker, INFO);
 
 /* Changes that invalidate the fds of every worker's epoll set (a VM came
  * or went, a guest replaced a kick fd, a VF started or stopped). */

@@ -12,10 +12,10 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include "log.h"
+#include "relay_log.h"
 #include "relay_int.h"
 
-#define LOG_TYPE vfwd_logtype_relay
+static RTE_LOG_REGISTER(logtype, vfwd.relay, INFO);
 #define POOL_CACHE 64
 #define MAX_POOLS (2 * RTE_MAX_ETHPORTS + 2)
 

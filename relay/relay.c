@@ -13,10 +13,10 @@
 #include <rte_ring.h>
 #include <rte_vhost.h>
 
-#include "log.h"
+#include "relay_log.h"
 #include "relay_int.h"
 
-#define LOG_TYPE vfwd_logtype_relay
+static RTE_LOG_REGISTER(logtype, vfwd.relay, INFO);
 
 struct relay relays[RTE_MAX_ETHPORTS];
 pthread_mutex_t relay_registry_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -9,10 +9,10 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
-#include "log.h"
+#include "relay_log.h"
 #include "relay_int.h"
 
-#define LOG_TYPE vfwd_logtype_vf
+static RTE_LOG_REGISTER(logtype, vfwd.vf, INFO);
 
 static bool is_bond(uint16_t port, char *name);
 

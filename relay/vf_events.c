@@ -19,10 +19,10 @@
 #include <rte_eth_bond.h>
 #include <rte_ethdev.h>
 
-#include "log.h"
+#include "relay_log.h"
 #include "relay_int.h"
 
-#define LOG_TYPE vfwd_logtype_vf
+static RTE_LOG_REGISTER(logtype, vfwd.vf, INFO);
 
 #define VF_WATCH_MS 100
 

@@ -8,10 +8,10 @@
 
 #include <rte_vhost.h>
 
-#include "log.h"
+#include "relay_log.h"
 #include "relay_int.h"
 
-#define LOG_TYPE vfwd_logtype_vm
+static RTE_LOG_REGISTER(logtype, vfwd.vm, INFO);
 
 /* Relay owning a socket path; registry lock held. */
 static struct relay *by_path(const char *path)

@@ -13,10 +13,10 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
-#include "log.h"
+#include "relay_log.h"
 #include "worker_loop.h"
 
-#define LOG_TYPE vfwd_logtype_worker
+static RTE_LOG_REGISTER(logtype, vfwd.worker, INFO);
 static struct worker workers[RTE_MAX_LCORE];
 /* relay.h's public bound (the stats service sizes arrays by it) is this build's */
 _Static_assert(RELAY_MAX_WORKERS == RTE_MAX_LCORE, "RELAY_MAX_WORKERS must be RTE_MAX_LCORE");

@@ -11,13 +11,6 @@
 
 #include "log.h"
 
-RTE_LOG_REGISTER(vfwd_logtype_main, vfwd.main, INFO);
-RTE_LOG_REGISTER(vfwd_logtype_relay, vfwd.relay, INFO);
-RTE_LOG_REGISTER(vfwd_logtype_vf, vfwd.vf, INFO);
-RTE_LOG_REGISTER(vfwd_logtype_vm, vfwd.vm, INFO);
-RTE_LOG_REGISTER(vfwd_logtype_worker, vfwd.worker, INFO);
-RTE_LOG_REGISTER(vfwd_logtype_control, vfwd.control, INFO);
-
 static bool log_to_syslog;
 static bool log_to_journal; /* stdout is journald's: "<level>" prefixes carry priorities */
 /* A message can reach the cookie in pieces; keep a line until its '\n'. */

@@ -27,7 +27,10 @@
 #include "stats_dump.h"
 #include "telemetry.h"
 
-#define LOG_TYPE vfwd_logtype_main
+static RTE_LOG_REGISTER(logtype, vfwd.main, INFO);
+/* the control plane's lines (ctl_log, control/ has no DPDK) */
+static RTE_LOG_REGISTER(logtype_control, vfwd.control, INFO);
+#define LOG(level, fmt, ...) rte_log(RTE_LOG_##level, logtype, fmt "\n", ##__VA_ARGS__)
 
 /* Owner of the sockets: a missing default account only warns (it is the
  * Debian libvirt name and may not exist), a missing explicit one is fatal. */
@@ -153,7 +156,7 @@ static void control_log_to_rte(int level, const char *fmt, va_list ap)
 {
 	char line[1024];
 	vsnprintf(line, sizeof(line), fmt, ap);
-	rte_log((uint32_t)level + 1, vfwd_logtype_control, "%s\n", line);
+	rte_log((uint32_t)level + 1, logtype_control, "%s\n", line);
 }
 
 /* The ZeroMQ services; the core scheduler needs the stats service too. */
