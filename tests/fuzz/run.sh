@@ -10,13 +10,13 @@ BUILD=${1:?build dir}
 SECS=${FUZZ_SECONDS:-20}
 OUT=$BUILD/fuzz
 mkdir -p "$OUT"
-protoc-c --proto_path="$TOP/control" --c_out="$OUT" "$TOP/control/virtioforwarder.proto"
+protoc-c --proto_path="$TOP/api" --c_out="$OUT" "$TOP/api/virtioforwarder.proto"
 SRCS=("$TOP"/control/svc_*.c "$TOP/control/errcodes.c" "$TOP/control/clog.c"
 	"$TOP/relay/pciaddr.c" "$TOP/relay/state.c" "$OUT/virtioforwarder.pb-c.c" "$TOP/tests/common/fake_relay.c")
 for svc in port stats config core; do
 	def=SVC_$(echo $svc | tr a-z A-Z)
 	clang -g -O1 -D_GNU_SOURCE -DFUZZ_SVC=$def -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -I"$TOP/control" -I"$TOP/relay" -I"$TOP/tests/common" -I"$OUT" \
+		-fno-sanitize-recover=undefined -I"$TOP/control" -I"$TOP/relay" -I"$TOP/api" -I"$TOP/tests/common" -I"$OUT" \
 		"$HERE/fuzz_svc.c" "${SRCS[@]}" -lprotobuf-c -o "$OUT/fuzz_$svc"
 	work=$(mktemp -d "$OUT/corpus_$svc.XXXXXX")
 	cp "$HERE/corpus/$svc"/* "$work/"

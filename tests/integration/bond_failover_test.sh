@@ -11,7 +11,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 make_netns
-CL=$BUILD/control/clients
+CL=$BUILD/clients
 mkdir -p "$WORK/ep"
 PC=ipc://$WORK/ep/port_control
 ST=ipc://$WORK/ep/stats

@@ -5,9 +5,9 @@
 # the printed output and exit codes the original's (§3.7).
 . "$(dirname "$0")/lib.sh"
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-CL=$BUILD/control/clients
+CL=$BUILD/clients
 PY=/usr/bin/python3
-protoc --python_out="$WORK" -I "$TOP/control" "$TOP/control/virtioforwarder.proto"
+protoc --python_out="$WORK" -I "$TOP/api" "$TOP/api/virtioforwarder.proto"
 EP=ipc://$WORK/mock
 
 # mock KIND: (re)start the mock server with a reply kind

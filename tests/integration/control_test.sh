@@ -7,7 +7,7 @@
 # stats hammered while ports come and go.
 . "$(dirname "$0")/lib.sh"
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-CL=$BUILD/control/clients
+CL=$BUILD/clients
 PY=/usr/bin/python3
 
 make_netns
@@ -100,7 +100,7 @@ expect 0 '^CPU1: ' -- "$CL/monitor_load" --stats-ep "$ST" --sched-ep "$CS" --cou
 ping_ok "$NS_VF" 10.99.0.2 2 || fail "traffic after core update"
 
 # independent wire check, garbage, concurrency
-protoc --python_out="$WORK" -I "$TOP/control" "$TOP/control/virtioforwarder.proto"
+protoc --python_out="$WORK" -I "$TOP/api" "$TOP/api/virtioforwarder.proto"
 $PY "$(dirname "$0")/pyclient.py" "$WORK" golden "$PC" "$ST" "$CF" "$CS" || fail "golden"
 $PY "$(dirname "$0")/pyclient.py" "$WORK" garbage "$PC" "$ST" "$CF" "$CS" || fail "garbage"
 $PY "$(dirname "$0")/pyclient.py" "$WORK" hammer "$ST" 6 >"$WORK/h1.out" 2>&1 &

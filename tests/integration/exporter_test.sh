@@ -7,7 +7,7 @@
 # an idle connection), keep-alive, HEAD, 405 for other methods, and the
 # naming conventions of the exposition (exporter_scrape.py does the HTTP).
 . "$(dirname "$0")/lib.sh"
-CL=$BUILD/control/clients
+CL=$BUILD/clients
 make_netns
 mkdir -p "$WORK/ep"
 ST=ipc://$WORK/ep/stats

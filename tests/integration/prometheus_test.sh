@@ -4,7 +4,7 @@
 # the counters, a real Prometheus (Debian's package) scraping it every second,
 # and its query API returning the relay's counters.
 . "$(dirname "$0")/lib.sh"
-CL=$BUILD/control/clients
+CL=$BUILD/clients
 PY=/usr/bin/python3
 PROM=${PROMETHEUS:-/usr/bin/prometheus}
 [ -x "$PROM" ] || fail "prometheus is not installed (apt-get install prometheus)"

@@ -11,7 +11,7 @@
 # a queue twice, a queue >= 32, a frame missing a required field) are
 # refused and change nothing. No timing is asserted.
 . "$(dirname "$0")/lib.sh"
-CL=$BUILD/control/clients
+CL=$BUILD/clients
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 PY=/usr/bin/python3
 
@@ -98,7 +98,7 @@ s=$(st 0)
 	fail "whole-direction update left units behind: $(qcpus "$s" vf_to_vm) / $(qcpus "$s" vm_to_vf)"
 
 # bad per-queue entries: error 22 (a malformed frame: ERROR), nothing moves
-protoc --python_out="$WORK" -I "$TOP/control" "$TOP/control/virtioforwarder.proto"
+protoc --python_out="$WORK" -I "$TOP/api" "$TOP/api/virtioforwarder.proto"
 "$PY" - "$WORK" "$CS" <<'EOF' || fail "bad per-queue entries"
 import sys
 sys.path.insert(0, sys.argv[1])

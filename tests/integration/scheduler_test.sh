@@ -6,7 +6,7 @@
 # relay's busy direction to worker 2, the relays keep forwarding, and a
 # second round finds the load balanced. No timing is asserted.
 . "$(dirname "$0")/lib.sh"
-CL=$BUILD/control/clients
+CL=$BUILD/clients
 
 mkdir -p "$WORK/ep"
 ST=ipc://$WORK/ep/stats

@@ -8,7 +8,7 @@
 # answering while the control thread adds and removes relays (they take
 # the control lock).
 . "$(dirname "$0")/lib.sh"
-CL=$BUILD/control/clients
+CL=$BUILD/clients
 TELEMETRY=${TELEMETRY:-dpdk-telemetry.py}
 make_netns
 mkdir -p "$WORK/ep"

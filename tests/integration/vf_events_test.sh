@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 make_netns
-CL=$BUILD/control/clients
+CL=$BUILD/clients
 mkdir -p "$WORK/ep"
 ST=ipc://$WORK/ep/stats
 st() { "$CL/stats" --stats-ep "$ST" --delay 0 "$@"; }

@@ -10,7 +10,7 @@
 # closing its socket mid-way. Relay 1 must carry on throughout, every mbuf
 # must come back. No timing is asserted: every wait has a deadline.
 . "$(dirname "$0")/lib.sh"
-CL=$BUILD/control/clients
+CL=$BUILD/clients
 FE_PY=$(dirname "$0")/vhost_frontend.py
 mkdir -p "$WORK/ep" "$WORK/d" "$WORK/sock"
 ST=ipc://$WORK/ep/stats

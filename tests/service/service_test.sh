@@ -167,7 +167,7 @@ svc=$!
 PIDS+=($svc)
 wait_for 30 grep -q "READY=1" "$WORK/notify.log" || fail "no READY=1"
 # ready means the control plane answers and the static VF is attached
-out=$("$BUILD/control/clients/stats" --stats-ep "ipc://$WORK/ep/stats" --delay 0 --include-inactive) ||
+out=$("$BUILD/clients/stats" --stats-ep "ipc://$WORK/ep/stats" --delay 0 --include-inactive) ||
 	fail "stats did not answer right after READY=1"
 grep -q "relay_1.vf_to_vm.internal_state=DPDK_ADDED" <<<"$out" || fail "static VF not up at READY"
 grep -q "STATUS=" "$WORK/notify.log" || fail "no STATUS= line"

@@ -71,7 +71,7 @@ MRG=(-R)
 [ "${MRGBUF:-on}" = off ] && MRG=()
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=$BUILD/vm-cache
-CL=$BUILD/control/clients
+CL=$BUILD/clients
 PY=/usr/bin/python3
 GUEST_IP=10.99.0.2
 PEER_IP=10.99.0.1

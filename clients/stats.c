@@ -23,7 +23,7 @@ static const char *const down_fields[] = {"pkts_rx_from_vm", "bytes_rx_from_vm",
 	"pkts_dropped_vf_not_connected", "bytes_dropped_vf_not_connected", NULL};
 
 /* our extension lines, after the original's */
-/* every counter's name per direction (relay/counters.h): those the
+/* every counter's name per direction (api/counters.h): those the
  * original did not have are printed after its lines */
 static const char *const up_counters[] = {
 #define UP_NAME(field, up, down, family, reason, help) #up,

@@ -26,7 +26,7 @@ struct prom_counter {
 		offsetof(vm_to_vf_msg, b), offsetof(vf_to_vm_msg, has_##a),                 \
 		offsetof(vm_to_vf_msg, has_##b)}
 
-/* every counter of relay/counters.h */
+/* every counter of api/counters.h */
 static const struct prom_counter counters[] = {
 #define PROM_ENTRY(field, up, down, fam, reason, help) PROM_COUNTER(fam, help, reason, up, down),
 	RELAY_COUNTERS(PROM_ENTRY)
