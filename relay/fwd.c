@@ -167,7 +167,7 @@ unsigned fwd_vf_to_vm(struct relay_unit *u)
 {
 	struct rte_mbuf *pkts[RELAY_BURST];
 	int vid = atomic_load_explicit(&u->vid, memory_order_acquire);
-	int port = atomic_load_explicit(&u->vf_port, memory_order_relaxed);
+	int port = atomic_load_explicit(&u->vf_port, memory_order_acquire);
 	uint32_t mask = atomic_load_explicit(&u->gq->rx_enabled, memory_order_relaxed);
 	if (unlikely(mask != u->rxq_seen))
 		rxq_rebuild(u, mask);

@@ -19,7 +19,7 @@
 static RTE_LOG_REGISTER(logtype, vfwd.relay, INFO);
 
 struct relay relays[RTE_MAX_ETHPORTS];
-pthread_mutex_t relay_registry_lock = PTHREAD_MUTEX_INITIALIZER;
+struct vfwd_mutex relay_registry_lock = VFWD_MUTEX_INITIALIZER;
 struct relay_params relay_cfg;
 static int pin_vf_to_vm[RTE_MAX_ETHPORTS], pin_vm_to_vf[RTE_MAX_ETHPORTS];
 
@@ -59,7 +59,10 @@ int relay_init(const struct relay_params *p)
 		struct relay *r = &relays[i];
 		memset(r, 0, sizeof(*r));
 		r->id = i;
-		r->vid = r->pending_vid = r->queues_vid = -1;
+		r->vid = -1;
+		vfwd_lock(&relay_registry_lock); /* no vhost thread yet; says who guards them */
+		r->pending_vid = r->queues_vid = -1;
+		vfwd_unlock(&relay_registry_lock);
 		atomic_init(&r->gq.rx_enabled, 0);
 		for (uint16_t q = 0; q < RELAY_MAX_QUEUES; q++) {
 			init_unit(r, &r->vf_to_vm[q], DIR_VF_TO_VM, q);
@@ -511,10 +514,10 @@ static void vm_queues(struct relay *r, uint64_t seq)
 		return;
 	/* the device may be destroyed meanwhile (its event still queued):
 	 * read its rings only while the registry says it is current */
-	pthread_mutex_lock(&relay_registry_lock);
+	vfwd_lock(&relay_registry_lock);
 	bool current = r->conn_seq == seq && r->pending_vid == r->vid;
 	unsigned rings = current ? rte_vhost_get_vring_num(r->vid) : 0;
-	pthread_mutex_unlock(&relay_registry_lock);
+	vfwd_unlock(&relay_registry_lock);
 	if (!current)
 		return;
 	uint16_t pairs = (uint16_t)RTE_MIN(RTE_MAX(rings / 2, 1u), (unsigned)RELAY_MAX_QUEUES);
@@ -563,21 +566,21 @@ int relay_add_socket(unsigned id, const char *path, struct relay_fault *f)
 	char *copy = strdup(path);
 	if (copy == NULL)
 		return fault(f, STEP_NO_MEMORY, -ENOMEM);
-	pthread_mutex_lock(&relay_registry_lock);
+	vfwd_lock(&relay_registry_lock);
 	for (unsigned i = 0; i < relay_max(); i++)
 		if (relays[i].socket_path != NULL && strcmp(relays[i].socket_path, path) == 0) {
-			pthread_mutex_unlock(&relay_registry_lock);
+			vfwd_unlock(&relay_registry_lock);
 			free(copy);
 			return fault(f, STEP_SOCKET_IN_USE, -EEXIST);
 		}
 	r->socket_path = copy; /* before registering: new_device looks it up */
-	pthread_mutex_unlock(&relay_registry_lock);
+	vfwd_unlock(&relay_registry_lock);
 	struct relay_fault vf = {0};
 	int ret = vm_register(path, &vf);
 	if (ret < 0) {
-		pthread_mutex_lock(&relay_registry_lock);
+		vfwd_lock(&relay_registry_lock);
 		r->socket_path = NULL;
-		pthread_mutex_unlock(&relay_registry_lock);
+		vfwd_unlock(&relay_registry_lock);
 		free(copy);
 		return fault(f, vf.step, ret);
 	}
@@ -594,10 +597,10 @@ int relay_remove_socket(unsigned id, struct relay_fault *f)
 	/* a connected VM is destroyed synchronously here: apply that now */
 	int ret = vm_unregister(r->socket_path);
 	relay_process_events();
-	pthread_mutex_lock(&relay_registry_lock);
+	vfwd_lock(&relay_registry_lock);
 	char *path = r->socket_path;
 	r->socket_path = NULL;
-	pthread_mutex_unlock(&relay_registry_lock);
+	vfwd_unlock(&relay_registry_lock);
 	free(path);
 	return ret < 0 ? fault(f, STEP_VHOST_UNREGISTER, -EIO) : 0;
 }
@@ -749,9 +752,9 @@ int relay_get_info(unsigned id, struct relay_info *info)
 	info->vf_queues = r->dpdk_state != DPDK_UNINIT ? r->vf_queues : 0;
 	info->guest_queue_pairs = r->virtio_state == VIRTIO_READY ? r->guest_pairs : 0;
 	info->guest_rxq_enabled = atomic_load_explicit(&r->gq.rx_enabled, memory_order_relaxed);
-	pthread_mutex_lock(&relay_registry_lock);
+	vfwd_lock(&relay_registry_lock);
 	info->guest_txq_enabled = r->guest_txq_enabled;
-	pthread_mutex_unlock(&relay_registry_lock);
+	vfwd_unlock(&relay_registry_lock);
 	vf_events_info(r, info);
 	return 0;
 }

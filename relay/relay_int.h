@@ -11,6 +11,7 @@
 #include <rte_gso.h>
 #include <rte_mempool.h>
 
+#include "lock.h"
 #include "relay.h"
 
 #define RELAY_BURST 32
@@ -63,7 +64,7 @@ struct relay_unit {
 	struct rte_mempool *pool; /* VM->VF: where dequeued mbufs come from */
 	uint64_t tx_offload_capa; /* VM->VF: what the VF does in hardware */
 	bool sw_gso;              /* VM->VF: the VF lacks TSO: segment here (gso) */
-	struct rte_gso_ctx gso;   /* VM->VF: its gso_size is set per packet */
+	struct rte_gso_ctx gso;   /* VM->VF; the exception: the worker writes gso_size per frame */
 	const struct guest_queues *gq; /* VF->VM: the guest's enabled RX queues */
 	bool vf_rx_intr;          /* VF->VM: the VF's RX queue can interrupt */
 	/* worker: rw; control: rw while unpublished */
@@ -86,6 +87,10 @@ struct relay_unit {
 			  * direction's pin (or the least loaded worker) */
 	unsigned relay_id;
 } __rte_cache_aligned;
+
+/* the registry lock: a relay's socket and connection fields, shared by
+ * the control and vhost threads (GUARDED_BY in struct relay) */
+extern struct vfwd_mutex relay_registry_lock;
 
 struct relay {
 	/* units 0 .. n_queues - 1 of each direction are in use */
@@ -115,15 +120,17 @@ struct relay {
 	struct rte_mempool *pool;
 	int vid;         /* control's copy of the connected device */
 	/* registry lock: shared with the vhost thread */
+	/* control: w with the lock held, r without; vhost thread: r locked */
 	char *socket_path;
-	int pending_vid; /* last new_device not yet destroyed, -1 */
-	uint64_t conn_seq;
-	int queues_vid;            /* device the enabled masks below belong to */
-	uint32_t guest_txq_enabled; /* bit q: guest TX queue q enabled (stats) */
+	int pending_vid GUARDED_BY(relay_registry_lock); /* last new_device not yet destroyed, -1 */
+	uint64_t conn_seq GUARDED_BY(relay_registry_lock);
+	/* device the enabled masks below belong to */
+	int queues_vid GUARDED_BY(relay_registry_lock);
+	/* bit q: guest TX queue q enabled (stats) */
+	uint32_t guest_txq_enabled GUARDED_BY(relay_registry_lock);
 };
 
 extern struct relay relays[];
-extern pthread_mutex_t relay_registry_lock;
 extern struct relay_params relay_cfg;
 
 /* worker.c */

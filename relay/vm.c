@@ -14,7 +14,7 @@
 static RTE_LOG_REGISTER(logtype, vfwd.vm, INFO);
 
 /* Relay owning a socket path; registry lock held. */
-static struct relay *by_path(const char *path)
+static struct relay *by_path(const char *path) REQUIRES(relay_registry_lock)
 {
 	for (unsigned i = 0; i < relay_max(); i++)
 		if (relays[i].socket_path != NULL && strcmp(relays[i].socket_path, path) == 0)
@@ -33,7 +33,7 @@ static void set_vid(struct relay *r, int vid)
 
 /* The guest's rings are gone (or belong to an older connection). Registry
  * lock held. */
-static void forget_queues(struct relay *r)
+static void forget_queues(struct relay *r) REQUIRES(relay_registry_lock)
 {
 	atomic_store_explicit(&r->gq.rx_enabled, 0, memory_order_release);
 	r->guest_txq_enabled = 0;
@@ -49,10 +49,10 @@ static int new_device(int vid)
 	for (uint16_t q = 0; q < rte_vhost_get_vring_num(vid); q++)
 		rte_vhost_enable_guest_notification(vid, q, 0);
 
-	pthread_mutex_lock(&relay_registry_lock);
+	vfwd_lock(&relay_registry_lock);
 	struct relay *r = by_path(path);
 	if (r == NULL || r->pending_vid >= 0) {
-		pthread_mutex_unlock(&relay_registry_lock);
+		vfwd_unlock(&relay_registry_lock);
 		LOG(ERR, "vm %s: %s", path,
 			r == NULL ? "no relay owns this socket" : "relay already has a VM; refused");
 		return -1;
@@ -61,7 +61,7 @@ static int new_device(int vid)
 	r->pending_vid = vid;
 	uint64_t seq = ++r->conn_seq;
 	unsigned id = r->id;
-	pthread_mutex_unlock(&relay_registry_lock);
+	vfwd_unlock(&relay_registry_lock);
 	LOG(INFO, "relay %u: vm connected on %s (vid %d, %u queue pairs)", id, path, vid,
 		pairs);
 	relay_post_event(EV_VM_NEW, id, seq);
@@ -70,13 +70,13 @@ static int new_device(int vid)
 
 static void destroy_device(int vid)
 {
-	pthread_mutex_lock(&relay_registry_lock);
+	vfwd_lock(&relay_registry_lock);
 	struct relay *r = NULL;
 	for (unsigned i = 0; i < relay_max(); i++)
 		if (relays[i].pending_vid == vid)
 			r = &relays[i];
 	if (r == NULL) {
-		pthread_mutex_unlock(&relay_registry_lock);
+		vfwd_unlock(&relay_registry_lock);
 		return;
 	}
 	r->pending_vid = -1;
@@ -84,7 +84,7 @@ static void destroy_device(int vid)
 	forget_queues(r);
 	uint64_t seq = ++r->conn_seq;
 	unsigned id = r->id;
-	pthread_mutex_unlock(&relay_registry_lock);
+	vfwd_unlock(&relay_registry_lock);
 	/* librte_vhost frees the rings when we return: no worker may still
 	 * be inside a burst that loaded the old id */
 	worker_synchronize();
@@ -101,13 +101,13 @@ static int vring_state_changed(int vid, uint16_t queue_id, int enable)
 	char path[PATH_MAX];
 	if (rte_vhost_get_ifname(vid, path, sizeof(path)) < 0)
 		return 0;
-	pthread_mutex_lock(&relay_registry_lock);
+	vfwd_lock(&relay_registry_lock);
 	struct relay *r = by_path(path);
 	/* a second device on the socket (refused by new_device) must not
 	 * touch the connected one's queues */
 	if (r == NULL || queue_id / 2 >= RELAY_MAX_QUEUES ||
 		(r->pending_vid >= 0 && r->pending_vid != vid)) {
-		pthread_mutex_unlock(&relay_registry_lock);
+		vfwd_unlock(&relay_registry_lock);
 		return 0;
 	}
 	if (r->queues_vid != vid) { /* rings of a new connection */
@@ -126,7 +126,7 @@ static int vring_state_changed(int vid, uint16_t queue_id, int enable)
 	uint64_t seq = r->conn_seq;
 	unsigned id = r->id;
 	bool connected = r->pending_vid == vid;
-	pthread_mutex_unlock(&relay_registry_lock);
+	vfwd_unlock(&relay_registry_lock);
 	LOG(DEBUG, "relay %u: vring %u %s", id, queue_id, enable ? "enabled" : "disabled");
 	if (connected)
 		relay_post_event(EV_VM_QUEUES, id, seq);
@@ -145,14 +145,14 @@ static const struct rte_vhost_device_ops vm_ops = {
 bool vm_take_vid(struct relay *r, uint64_t seq)
 {
 	bool current;
-	pthread_mutex_lock(&relay_registry_lock);
+	vfwd_lock(&relay_registry_lock);
 	current = r->conn_seq == seq && r->pending_vid >= 0;
 	if (current) {
 		r->vid = r->pending_vid;
 		r->conn_seq_seen = seq;
 		set_vid(r, r->vid);
 	}
-	pthread_mutex_unlock(&relay_registry_lock);
+	vfwd_unlock(&relay_registry_lock);
 	return current;
 }
 
