@@ -14,6 +14,7 @@
 #include <rte_net.h>
 
 #include "relay_int.h"
+#include "datapath.h"
 
 #define FLOW_HASH_SEED 0x5646574Du /* any constant: flows need only stay put */
 

@@ -5,6 +5,7 @@
 #include <rte_vhost.h>
 
 #include "relay_int.h"
+#include "datapath.h"
 
 /* Single-writer counter update that a reader may load concurrently. */
 #define COUNT(field, n) __atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)

@@ -25,6 +25,7 @@
 
 #include "relay_log.h"
 #include "relay_int.h"
+#include "idle.h"
 
 static RTE_LOG_REGISTER(logtype, vfwd.worker, INFO);
 

@@ -14,6 +14,7 @@
 #include <rte_tcp.h>
 
 #include "relay_int.h"
+#include "datapath.h"
 
 uint64_t offload_needed_capa(uint64_t ol)
 {

@@ -13,7 +13,7 @@
 #include <rte_mbuf.h>
 
 #include "relay_log.h"
-#include "relay_int.h"
+#include "pool.h"
 
 static RTE_LOG_REGISTER(logtype, vfwd.relay, INFO);
 #define POOL_CACHE 64
@@ -152,4 +152,52 @@ void pool_usage(unsigned *in_use, unsigned *capacity)
 			*capacity += live[i]->size;
 			*in_use += live[i]->size - rte_mempool_avail_count(live[i]);
 		}
+}
+
+/* ---- a relay's pools (control thread) ---- */
+
+static void relay_pool_set(struct relay *r, struct rte_mempool *mp, uint16_t queues)
+{
+	r->pool = mp;
+	r->pool_queues = mp != NULL ? queues : 0;
+	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++)
+		r->vm_to_vf[q].pool = mp;
+}
+
+int relay_pool_ensure(struct relay *r, int socket, uint16_t queues)
+{
+	if (r->pool == NULL)
+		relay_pool_set(r, pool_get(r->id, socket, queues), queues);
+	return r->pool != NULL ? 0 : -ENOMEM;
+}
+
+struct rte_mempool *relay_pool_grow(struct relay *r, uint16_t queues)
+{
+	struct rte_mempool *mp = pool_get(r->id, r->pool->socket_id, queues);
+	if (mp == NULL)
+		return NULL;
+	struct rte_mempool *old = r->pool;
+	relay_pool_set(r, mp, queues);
+	return old;
+}
+
+void relay_pool_release_if_unused(struct relay *r)
+{
+	if (r->dpdk_state != DPDK_UNINIT || r->virtio_state != VIRTIO_UNINIT)
+		return;
+	pool_put(r->pool);
+	relay_pool_set(r, NULL, 0);
+}
+
+/* The software TSO pools, made the first time a VF without TSO meets
+ * --enable-tso. */
+void relay_gso_prepare(struct relay *r)
+{
+	r->gso_ready = false;
+	if (!relay_cfg.enable_tso || (r->vf_tx_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO))
+		return;
+	if (pool_gso_get(&r->gso_direct, &r->gso_indirect) == 0)
+		r->gso_ready = true;
+	else
+		LOG(ERR, "relay %u: no software TSO: guest TSO frames will be dropped", r->id);
 }

@@ -10,7 +10,8 @@
 #include <rte_lcore.h>
 
 #include "relay_log.h"
-#include "relay_int.h"
+#include "pool.h"
+#include "vf.h"
 
 static RTE_LOG_REGISTER(logtype, vfwd.vf, INFO);
 
@@ -317,4 +318,40 @@ void vf_remove_any(uint16_t port)
 	int ret = rte_eth_bond_free(name);
 	if (ret < 0)
 		LOG(WARNING, "bond %s: rte_eth_bond_free: %s", name, rte_strerror(-ret));
+}
+
+int vf_bond_members(uint16_t port, uint16_t *m)
+{
+	int n = rte_eth_bond_slaves_get(port, m, RTE_MAX_ETHPORTS);
+	return n > 0 ? n : 0;
+}
+
+int vf_reset(uint16_t port)
+{
+	int ret = rte_eth_dev_reset(port);
+	if (ret == -ENOTSUP)
+		LOG(INFO, "vf port %u has no reset operation: configured again only", port);
+	else if (ret < 0)
+		LOG(ERR, "vf port %u: rte_eth_dev_reset: %s", port, rte_strerror(-ret));
+	return ret == -ENOTSUP ? 0 : ret;
+}
+
+int vf_bond_member_remove(uint16_t bond, uint16_t member)
+{
+	uint16_t m[RTE_MAX_ETHPORTS];
+	int ret = rte_eth_bond_slave_remove(bond, member);
+	if (ret < 0)
+		LOG(ERR, "bond port %u: rte_eth_bond_slave_remove port %u: %s", bond, member,
+			rte_strerror(-ret));
+	vf_remove(member);
+	int left = vf_bond_members(bond, m);
+	if (left == 0)
+		return 0;
+	/* the bonding PMD (22.11) moves the current member off a removed
+	 * primary but keeps the primary's port id, and then refuses to start
+	 * ("no primary"): name the current member primary */
+	int cur = rte_eth_bond_primary_get(bond);
+	if (cur >= 0 && rte_eth_bond_primary_set(bond, (uint16_t)cur) != 0)
+		LOG(ERR, "bond port %u: rte_eth_bond_primary_set port %d failed", bond, cur);
+	return left;
 }

@@ -2,7 +2,9 @@
 /* A VF's ethdev events: link changes (LSC), resets (INTR_RESET) and
  * removals (INTR_RMV), of a relay's VF or of a bond's members. The
  * callbacks run on DPDK's interrupt thread and only post an event
- * (relay_post_event); the control thread acts in vf_events_handle.
+ * (relay_post_event); the control thread (relay.c) asks vf_events_port
+ * which port an event is about, and acts on the relay holding it. This
+ * file also keeps the link state relays report.
  *
  * A link watch (an EAL alarm every VF_WATCH_MS posting EV_VF_WATCH) reads
  * the links too: net_tap (22.11 and later) updates its link from netlink
@@ -20,7 +22,8 @@
 #include <rte_ethdev.h>
 
 #include "relay_log.h"
-#include "relay_int.h"
+#include "vf.h"
+#include "vf_events.h"
 
 static RTE_LOG_REGISTER(logtype, vfwd.vf, INFO);
 
@@ -69,13 +72,6 @@ static void on_watch_tick(void *arg)
 		LOG(ERR, "vf link watch: rte_eal_alarm_set failed; links are read on events only");
 }
 
-/* A bond's members (0 if port is no bond). */
-static int members_of(uint16_t port, uint16_t *m)
-{
-	int n = rte_eth_bond_slaves_get(port, m, RTE_MAX_ETHPORTS);
-	return n > 0 ? n : 0;
-}
-
 static void read_link(uint16_t port, bool *up, uint32_t *speed)
 {
 	struct rte_eth_link l;
@@ -115,13 +111,13 @@ static void failover(struct relay *r, const uint16_t *m, int n)
 
 /* Read the VF's link (a bond's: up while a member is); log changes
  * unless quiet. A bond's members are checked for failover. */
-static void link_refresh(struct relay *r, bool quiet)
+void vf_events_link_refresh(struct relay *r, bool quiet)
 {
 	bool up;
 	uint32_t speed;
 	uint16_t m[RTE_MAX_ETHPORTS];
 	read_link(r->port_id, &up, &speed);
-	int n = members_of(r->port_id, m);
+	int n = vf_bond_members(r->port_id, m);
 	if (n > 0) {
 		bool any = false;
 		for (int k = 0; k < n; k++) {
@@ -151,7 +147,7 @@ static void link_refresh(struct relay *r, bool quiet)
 static void bump_gens(const struct relay *r)
 {
 	uint16_t m[RTE_MAX_ETHPORTS];
-	int n = members_of(r->port_id, m);
+	int n = vf_bond_members(r->port_id, m);
 	atomic_fetch_add_explicit(&port_gen[r->port_id], 1, memory_order_release);
 	for (int k = 0; k < n; k++)
 		atomic_fetch_add_explicit(&port_gen[m[k]], 1, memory_order_release);
@@ -161,13 +157,13 @@ void vf_events_attached(struct relay *r)
 {
 	bump_gens(r);
 	atomic_fetch_add_explicit(&n_watched, 1, memory_order_relaxed);
-	link_refresh(r, true);
+	vf_events_link_refresh(r, true);
 }
 
 void vf_events_detached(struct relay *r)
 {
 	uint16_t m[RTE_MAX_ETHPORTS];
-	int n = members_of(r->port_id, m);
+	int n = vf_bond_members(r->port_id, m);
 	for (int k = 0; k < n; k++)
 		member_up[m[k]] = false;
 	bump_gens(r);
@@ -176,136 +172,17 @@ void vf_events_detached(struct relay *r)
 	r->vf_link_speed = 0;
 }
 
-/* The relay whose VF is port, or whose bond has port as a member. */
-static struct relay *relay_of_port(uint16_t port, bool *member)
+bool vf_events_port(uint64_t seq, uint16_t *port)
 {
-	uint16_t m[RTE_MAX_ETHPORTS];
-	for (unsigned i = 0; i < relay_max(); i++) {
-		struct relay *r = &relays[i];
-		if (r->dpdk_state == DPDK_UNINIT)
-			continue;
-		*member = false;
-		if (r->port_id == port)
-			return r;
-		int n = members_of(r->port_id, m);
-		*member = true;
-		for (int k = 0; k < n; k++)
-			if (m[k] == port)
-				return r;
-	}
-	return NULL;
+	*port = SEQ_PORT(seq);
+	return *port < RTE_MAX_ETHPORTS &&
+		SEQ_GEN(seq) == atomic_load_explicit(&port_gen[*port], memory_order_relaxed);
 }
 
-/* RESET: the device asks to be reset (a PF reset under a VF): stop
- * forwarding, reset, configure as before, start again if the VM is there. */
-static void vf_reset(struct relay *r)
+void vf_events_member_gone(uint16_t member)
 {
-	LOG(WARNING, "relay %u: vf %s asks for a reset: resetting it", r->id, r->vf_name);
-	r->vf_resets++;
-	relay_vf_pause(r);
-	int ret = rte_eth_dev_reset(r->port_id);
-	if (ret == -ENOTSUP)
-		LOG(INFO, "relay %u: vf port %u has no reset operation: configured again only",
-			r->id, r->port_id);
-	else if (ret < 0)
-		LOG(ERR, "relay %u: rte_eth_dev_reset: %s", r->id, rte_strerror(-ret));
-	struct vf_setup vs = {.queues = r->vf_queues};
-	if (vf_configure(r->port_id, r->pool, &vs, NULL) < 0) {
-		LOG(ERR, "relay %u: vf not configured after its reset; stays DPDK_ADDED (REMOVE "
-			"and ADD it again)", r->id);
-	} else {
-		r->vf_queues = vs.queues;
-		r->vf_mtu = vs.mtu;
-		r->vf_tx_capa = vs.tx_capa;
-		if (relay_vf_resume(r) < 0)
-			LOG(ERR, "relay %u: vf did not start after its reset", r->id);
-		else if (r->dpdk_state == DPDK_READY)
-			LOG(INFO, "relay %u: vf forwarding again after its reset", r->id);
-	}
-	link_refresh(r, false);
-}
-
-/* A bond member asks for a reset: the bond configures its members again
- * when it starts. */
-static void member_reset(struct relay *r, uint16_t member)
-{
-	LOG(WARNING, "relay %u: bond member port %u asks for a reset: restarting the bond", r->id,
-		member);
-	r->vf_resets++;
-	relay_vf_pause(r);
-	int ret = rte_eth_dev_reset(member);
-	if (ret < 0 && ret != -ENOTSUP)
-		LOG(ERR, "relay %u: bond member port %u: rte_eth_dev_reset: %s", r->id, member,
-			rte_strerror(-ret));
-	if (relay_vf_resume(r) < 0)
-		LOG(ERR, "relay %u: bond did not start after its member's reset", r->id);
-	link_refresh(r, false);
-}
-
-/* RMV: the device is gone; detach it as a REMOVE would. */
-static void vf_removed(struct relay *r)
-{
-	r->vf_removals++;
-	LOG(WARNING, "relay %u: vf %s removed by its device: detaching it", r->id, r->vf_name);
-	relay_detach_vf(r->id, NULL, true, NULL);
-}
-
-/* A bond member is gone: out of the bond, which carries on with the rest
- * (stopped meanwhile: no worker may poll a member being removed). */
-static void member_removed(struct relay *r, uint16_t member)
-{
-	uint16_t m[RTE_MAX_ETHPORTS];
-	r->vf_removals++;
-	relay_vf_pause(r);
-	int ret = rte_eth_bond_slave_remove(r->port_id, member);
-	if (ret < 0)
-		LOG(ERR, "relay %u: rte_eth_bond_slave_remove port %u: %s", r->id, member,
-			rte_strerror(-ret));
-	vf_remove(member);
 	member_up[member] = false;
 	atomic_fetch_add_explicit(&port_gen[member], 1, memory_order_release);
-	int left = members_of(r->port_id, m);
-	if (left == 0) {
-		LOG(WARNING, "relay %u: last member of bond %s removed by its device: detaching "
-			"the bond", r->id, r->vf_name);
-		relay_detach_vf(r->id, NULL, true, NULL);
-		return;
-	}
-	/* the bonding PMD (22.11) moves the current member off a removed
-	 * primary but keeps the primary's port id, and then refuses to start
-	 * ("no primary"): name the current member primary */
-	int cur = rte_eth_bond_primary_get(r->port_id);
-	if (cur >= 0 && rte_eth_bond_primary_set(r->port_id, (uint16_t)cur) != 0)
-		LOG(ERR, "relay %u: rte_eth_bond_primary_set port %d failed", r->id, cur);
-	LOG(WARNING, "relay %u: bond member port %u removed by its device; %d left", r->id, member,
-		left);
-	if (relay_vf_resume(r) < 0)
-		LOG(ERR, "relay %u: bond did not start without its member", r->id);
-	link_refresh(r, false);
-}
-
-void vf_events_handle(enum relay_event_type type, uint64_t seq)
-{
-	if (type == EV_VF_WATCH) {
-		for (unsigned i = 0; i < relay_max(); i++)
-			if (relays[i].dpdk_state != DPDK_UNINIT)
-				link_refresh(&relays[i], false);
-		return;
-	}
-	uint16_t port = SEQ_PORT(seq);
-	if (port >= RTE_MAX_ETHPORTS ||
-		SEQ_GEN(seq) != atomic_load_explicit(&port_gen[port], memory_order_relaxed))
-		return; /* about a device no relay holds any more */
-	bool member;
-	struct relay *r = relay_of_port(port, &member);
-	if (r == NULL)
-		return; /* not ours (a member being probed, a test's VM port) */
-	if (type == EV_VF_LSC)
-		link_refresh(r, false);
-	else if (type == EV_VF_RESET)
-		member ? member_reset(r, port) : vf_reset(r);
-	else if (type == EV_VF_RMV)
-		member ? member_removed(r, port) : vf_removed(r);
 }
 
 void vf_events_info(const struct relay *r, struct relay_info *info)

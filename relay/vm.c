@@ -10,6 +10,9 @@
 
 #include "relay_log.h"
 #include "relay_int.h"
+#include "relay_events.h"
+#include "vm.h"
+#include "worker.h"
 
 static RTE_LOG_REGISTER(logtype, vfwd.vm, INFO);
 

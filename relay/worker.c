@@ -15,6 +15,8 @@
 
 #include "relay_log.h"
 #include "worker_loop.h"
+#include "idle.h"
+#include "worker.h"
 
 static RTE_LOG_REGISTER(logtype, vfwd.worker, INFO);
 static struct worker workers[RTE_MAX_LCORE];

@@ -7,6 +7,7 @@
 
 #include <rte_cycles.h>
 
+#include "datapath.h"
 #include "worker_loop.h"
 
 /* A worker polls on for this long after its last packet before it arms

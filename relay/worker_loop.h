@@ -10,6 +10,7 @@
 
 #include <rte_rcu_qsbr.h>
 
+#include "idle.h"
 #include "place.h"
 #include "relay_int.h"
 

@@ -14,7 +14,7 @@
 #include <rte_udp.h>
 
 #include "inproc.h"
-#include "relay_int.h"
+#include "datapath.h"
 
 static struct rte_mempool *mp;
 

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The data path's entry points (fwd.c, offload.c, flow_hash.c): what a
+ * worker runs per pass, and the control side's calls on unpublished units. */
+#ifndef VFWD_DATAPATH_H
+#define VFWD_DATAPATH_H
+
+#include "relay_int.h"
+
+/* flow_hash.c: the flow hash that picks a guest RX queue */
+uint32_t flow_hash(const struct rte_mbuf *m);
+
+/* fwd.c: one pass over a queue unit; returns packets moved */
+unsigned fwd_vf_to_vm(struct relay_unit *d);
+unsigned fwd_vm_to_vf(struct relay_unit *d);
+/* Free stashed mbufs of an unpublished direction, counted as not connected. */
+void fwd_flush_stash(struct relay_unit *d);
+/* Receive and drop (as not connected) what waits in the VF's RX queue of
+ * an unpublished VF->VM direction, so a stopped port holds no packets. */
+void fwd_drain_vf(struct relay_unit *d, uint16_t port);
+
+/* offload.c: complete in software the checksums the guest asked for and
+ * the VF cannot do; TSO frames for a VF without TSO stay for
+ * offload_segment (*segment set). Packets that cannot be sent are freed and
+ * counted as invalid; the others are compacted to the front. Returns their
+ * number. */
+uint16_t offload_prepare(struct relay_unit *u, struct rte_mbuf **pkts, uint16_t n,
+	bool *segment);
+/* How many segments TSO frame m makes. */
+unsigned offload_gso_estimate(const struct rte_mbuf *m);
+/* Cut TSO frame m into out[0 .. room) (librte_gso) with their checksums
+ * done; m is consumed. Returns the segments made, 0 if m was dropped
+ * (counted). */
+int offload_segment(struct relay_unit *u, struct rte_mbuf *m, struct rte_mbuf **out,
+	uint16_t room);
+#define GUEST_REQUESTS (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG)
+/* VF capabilities (RTE_ETH_TX_OFFLOAD_*) the requests in ol need */
+uint64_t offload_needed_capa(uint64_t ol);
+/* VF capabilities the L4 checksum requests of pkts[0..n) need, given ol,
+ * the OR of their ol_flags, which has an L4 request. The request is a
+ * 2-bit code and TCP | SCTP ORs to the UDP code: only then, and only for a
+ * VF without all three checksums, are the packets looked at one by one. */
+uint64_t offload_l4_capa(struct rte_mbuf *const *pkts, uint16_t n, uint64_t ol, uint64_t vf_capa);
+
+/* Whether a burst (ol: the OR of its ol_flags) asks for an offload the VF
+ * lacks. Kept out of the per-packet summary loop: checked per burst. */
+static inline bool offload_needs_help(struct rte_mbuf *const *pkts, uint16_t n, uint64_t ol,
+	uint64_t vf_capa)
+{
+	if (likely((ol & GUEST_REQUESTS) == 0))
+		return false;
+	uint64_t need = offload_needed_capa(ol & ~RTE_MBUF_F_TX_L4_MASK);
+	if (ol & RTE_MBUF_F_TX_L4_MASK)
+		need |= offload_l4_capa(pkts, n, ol, vf_capa);
+	return (need & ~vf_capa) != 0;
+}
+
+#endif

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The VM half: vhost-user sockets and librte_vhost's callbacks (vm.c). */
+#ifndef VFWD_VM_H
+#define VFWD_VM_H
+
+#include "relay_int.h"
+
+int vm_register(const char *path, struct relay_fault *f);
+int vm_unregister(const char *path);
+/* Take the device new_device published if connection seq is still current. */
+bool vm_take_vid(struct relay *r, uint64_t seq);
+
+#endif
