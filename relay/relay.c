@@ -177,14 +177,20 @@ static void stop_forwarding(struct relay *r)
  * (OVS's "reconfigure"): a forwarding relay stops; change (if any) is
  * applied to port; then the relay forwards again if both halves are there
  * (its VF gets as many queues as the guest has pairs meanwhile), else its
- * VM->VF units are placed again for what is left. */
+ * VM->VF units are placed again for what is left. A change that fails
+ * leaves the VF stopped (DPDK_ADDED): what the guest sends is dropped as
+ * not connected until the VF is removed and added again. */
 static void reconfigure(struct relay *r, int (*change)(struct relay *, uint16_t), uint16_t port,
 	const char *why)
 {
 	if (r->dpdk_state == DPDK_READY)
 		stop_forwarding(r);
-	if (change != NULL && change(r, port) < 0 && r->dpdk_state == DPDK_UNINIT)
-		return; /* the VF went with the change */
+	if (change != NULL && change(r, port) < 0) {
+		/* the VF went with the change, or stays stopped (logged) */
+		if (r->dpdk_state != DPDK_UNINIT)
+			vf_events_link_refresh(r, false);
+		return;
+	}
 	if (r->dpdk_state == DPDK_ADDED && r->virtio_state == VIRTIO_READY) {
 		if (start_forwarding(r, NULL) == 0) {
 			LOG(INFO, "relay %u: forwarding again after %s", r->id, why);
