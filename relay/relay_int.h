@@ -116,6 +116,7 @@ struct relay {
 	int vid;         /* control's copy of the connected device */
 	/* registry lock: shared with the vhost thread */
 	char *socket_path;
+	bool socket_client; /* control: rw (with socket_path); vm.c reads it on the control thread */
 	int pending_vid; /* last new_device not yet destroyed, -1 */
 	uint64_t conn_seq;
 	int queues_vid;            /* device the enabled masks below belong to */
@@ -259,8 +260,8 @@ int vf_socket(uint16_t port);
 uint16_t vf_max_queues(uint16_t port);
 
 /* vm.c */
-int vm_register(const char *path, struct relay_fault *f);
-int vm_unregister(const char *path);
+int vm_register(const char *path, bool client, struct relay_fault *f);
+int vm_unregister(const char *path, bool client);
 /* Take the device new_device published if connection seq is still current. */
 bool vm_take_vid(struct relay *r, uint64_t seq);
 
