@@ -43,6 +43,11 @@ out=$(systemd-analyze verify "$WORK/units/virtio-forwarder.service" \
 	"$WORK/units/vio4wd_core_scheduler.service" 2>&1) || fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify warns: $out"
 grep -q "^Type=notify$" "$WORK/units/virtio-forwarder.service" || fail "not Type=notify"
+grep -q "^Before=.*nova-compute.service" "$WORK/units/virtio-forwarder.service" &&
+	grep -q "^Before=.*libvirtd.service" "$WORK/units/virtio-forwarder.service" ||
+	fail "not ordered before nova-compute and libvirtd"
+grep -q "^StateDirectory=virtio-forwarder$" "$WORK/units/virtio-forwarder.service" ||
+	fail "no StateDirectory for the state file"
 log "systemd-analyze verify: ok"
 
 # --- every variable becomes the right option
