@@ -233,15 +233,28 @@ static int entry_devices(const PortRequest *r, struct state_entry *e)
 	return 0;
 }
 
+/* The role the socket at path got: the VM's end of it keeps its own role
+ * whatever --vhostuser-client says at the next start, and a repeated
+ * add_sock without a mode must not change the record. */
+static enum state_vhost_mode socket_role(const char *path, const PortRequest *r)
+{
+	struct relay_info ri;
+	for (unsigned id = 0; id < relay_max(); id++)
+		if (relay_get_info(id, &ri) == 0 && ri.socket_path != NULL &&
+			strcmp(ri.socket_path, path) == 0)
+			return ri.socket_client ? STATE_VHOST_CLIENT : STATE_VHOST_SERVER;
+	return !r->has_vhost_mode ? STATE_VHOST_DEFAULT :
+		r->vhost_mode == VIRTIOFORWARDER__PORT_CONTROL_REQUEST__VHOST_MODE__CLIENT ?
+		STATE_VHOST_CLIENT : STATE_VHOST_SERVER;
+}
+
 static void note_add(const PortRequest *r, enum state_op op)
 {
 	struct state_entry e;
 	memset(&e, 0, sizeof(e));
 	e.op = op;
 	e.virtio_id = r->virtio_id;
-	e.vhost_mode = !r->has_vhost_mode ? STATE_VHOST_DEFAULT :
-		r->vhost_mode == VIRTIOFORWARDER__PORT_CONTROL_REQUEST__VHOST_MODE__CLIENT ?
-		STATE_VHOST_CLIENT : STATE_VHOST_SERVER;
+	e.vhost_mode = op == STATE_ADD_SOCK ? socket_role(r->vhost_path, r) : STATE_VHOST_DEFAULT;
 	if ((op == STATE_ADD_SOCK && (e.vhost_path = strdup(r->vhost_path)) == NULL) ||
 		entry_devices(r, &e) < 0 || state_put(&state, &e) < 0)
 		ctl_log(CLOG_ERR, "persist: cannot record this port: it is lost at a restart");

@@ -94,7 +94,9 @@ expect 0 '^$' -- pc remove --virtio-id 7 --device net_null0 --conditional
 grep -q '"virtio_id": 7' "$STATE/state.json" && fail "REMOVE not recorded: $(cat "$STATE/state.json")"
 n=$(grep -c '"op": "add_sock"' "$STATE/state.json")
 [ "$n" = 2 ] || fail "state holds $n add_sock entries: $(cat "$STATE/state.json")"
-grep -q '"vhost_mode": "client"' "$STATE/state.json" || fail "vhost mode not recorded"
+grep -q '"vhost_mode": "client"' "$STATE/state.json" &&
+	grep -q '"vhost_mode": "server"' "$STATE/state.json" ||
+	fail "vhost modes not recorded: $(cat "$STATE/state.json")"
 log "add/remove twice: answers as documented, state file follows"
 
 # --- SIGKILL under traffic, restart
