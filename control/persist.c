@@ -24,6 +24,8 @@
 
 typedef Virtioforwarder__PortControlRequest PortRequest;
 
+extern struct svc_config svc_cfg; /* svc_common.c: the --virtio-cpu pins */
+
 static struct state state;
 static char *state_dir;    /* NULL: persistence off */
 static char *last_written; /* the file's text now, to skip rewrites */
@@ -420,6 +422,15 @@ static bool replay_pin(const struct state_pin *p, char *why, size_t wl)
 	return replay_one(SVC_CORE, &r.base, why, wl);
 }
 
+/* static configuration wins: a relay --virtio-cpu pins keeps that pin */
+static bool static_pin(int relay)
+{
+	for (unsigned i = 0; i < svc_cfg.n_pins; i++)
+		if (svc_cfg.pins[i].relay_id == relay)
+			return true;
+	return false;
+}
+
 unsigned persist_replay(void)
 {
 	unsigned ok = 0;
@@ -447,7 +458,10 @@ unsigned persist_replay(void)
 		}
 	}
 	for (unsigned i = 0; i < state.n_pins; i++)
-		if (replay_pin(&state.pins[i], why, sizeof(why)))
+		if (static_pin(state.pins[i].relay))
+			ctl_log(CLOG_INFO, "persist: relay %d: --virtio-cpu pin kept, recorded pin "
+				"skipped", state.pins[i].relay);
+		else if (replay_pin(&state.pins[i], why, sizeof(why)))
 			ok++;
 		else
 			ctl_log(CLOG_WARNING, "persist: relay %d: pin %d,%d not restored: %s",

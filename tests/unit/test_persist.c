@@ -252,6 +252,54 @@ static void record_and_replay(void **unused)
 	persist_close();
 }
 
+static void ask_core(int relay, int cpu)
+{
+	Virtioforwarder__CoreSchedRequest r = VIRTIOFORWARDER__CORE_SCHED_REQUEST__INIT;
+	Virtioforwarder__CoreSchedRequest__RelayCPU m =
+		VIRTIOFORWARDER__CORE_SCHED_REQUEST__RELAY_CPU__INIT;
+	Virtioforwarder__CoreSchedRequest__RelayCPU *mp = &m;
+	uint8_t buf[256];
+	struct buf reply = {0};
+	r.op = VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__UPDATE;
+	r.n_relay_cpu_map = 1;
+	r.relay_cpu_map = &mp;
+	m.relay_number = relay;
+	m.vf2virtio_cpu = m.virtio2vf_cpu = cpu;
+	size_t len = protobuf_c_message_pack(&r.base, buf);
+	svc_core_handle(buf, len, &reply);
+	persist_note(SVC_CORE, buf, len, &reply);
+	free(reply.data);
+}
+
+/* core_sched pins come back, but not over a --virtio-cpu pin */
+static void pins(void **unused)
+{
+	(void)unused;
+	struct svc_pin cmdline = {.relay_id = 3, .vf_to_vm_cpu = 1, .vm_to_vf_cpu = 1};
+	struct svc_config sc = {.dynamic_sockets = true, .pins = &cmdline, .n_pins = 1};
+	char path[128];
+	svc_init(&sc);
+	fake_relay_reset();
+	assert_int_equal(persist_open(dir), 0);
+	ask_core(0, 1);
+	ask_core(3, 1);
+	ask_core(4, 7); /* CPU 7 is no worker: refused, not recorded */
+	persist_close();
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	FILE *fp = fopen(path, "r");
+	assert_non_null(fp);
+	char text[4096];
+	size_t n = fread(text, 1, sizeof(text) - 1, fp);
+	fclose(fp);
+	text[n] = '\0';
+	assert_non_null(strstr(text, "\"relay\": 0"));
+	assert_non_null(strstr(text, "\"relay\": 3"));
+	assert_null(strstr(text, "\"relay\": 4"));
+	assert_int_equal(persist_open(dir), 0);
+	assert_int_equal(persist_replay(), 1); /* relay 0's; relay 3 keeps its --virtio-cpu */
+	persist_close();
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/vfwd-test-persist.XXXXXX");
@@ -262,6 +310,7 @@ int main(void)
 		cmocka_unit_test(refused),
 		cmocka_unit_test(keys),
 		cmocka_unit_test(record_and_replay),
+		cmocka_unit_test(pins),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[128];
