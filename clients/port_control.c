@@ -21,6 +21,9 @@ static const char usage[] =
 	"  --vhost-path PATH    vhost-user socket (add_sock, remove_sock, query_pci)\n"
 	"  --name NAME          bond name (net_bondingN), needed with several devices\n"
 	"  --mode 0..6          bond mode (default 1, active-backup)\n"
+	"  --vhost-mode MODE    add_sock: this socket's vhost-user role, server (the\n"
+	"                       forwarder listens) or client (it dials the VM's socket);\n"
+	"                       default: the daemon's --vhostuser-client setting\n"
 	"  --conditional        succeed if already done (add) or nothing to do (remove)\n"
 	"  --zmq_ep EP          port control endpoint (default " EP_DIR "port_control)\n";
 
@@ -40,6 +43,7 @@ int main(int argc, char **argv)
 		{"name", required_argument, NULL, 'n'},
 		{"mode", required_argument, NULL, 'm'},
 		{"conditional", no_argument, NULL, 'c'},
+		{"vhost-mode", required_argument, NULL, 'M'},
 		{"zmq_ep", required_argument, NULL, 'z'},
 		{"zmq-ep", required_argument, NULL, 'z'},
 		{"help", no_argument, NULL, 'h'},
@@ -93,6 +97,15 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			req.conditional = true;
+			break;
+		case 'M':
+			if (strcmp(optarg, "server") == 0)
+				req.vhost_mode = VIRTIOFORWARDER__PORT_CONTROL_REQUEST__VHOST_MODE__SERVER;
+			else if (strcmp(optarg, "client") == 0)
+				req.vhost_mode = VIRTIOFORWARDER__PORT_CONTROL_REQUEST__VHOST_MODE__CLIENT;
+			else
+				return bad("invalid --vhost-mode (server or client)", optarg);
+			req.has_vhost_mode = true;
 			break;
 		case 'z':
 			ep = optarg;

@@ -13,6 +13,7 @@
 
 #include "clog.h"
 #include "control.h"
+#include "persist.h"
 
 #define MAX_ENVELOPE 8      /* routing frames we keep for a reply */
 #define MAX_PENDING 256     /* delayed stats requests in flight */
@@ -175,10 +176,12 @@ static void serve_one(enum svc_kind kind)
 		}
 	} else if (kind == SVC_PORT) {
 		svc_port_handle(data, len, &reply);
+		persist_note(kind, data, len, &reply); /* recorded before the client hears OK */
 	} else if (kind == SVC_CONFIG) {
 		svc_config_handle(data, len, &reply);
 	} else {
 		svc_core_handle(data, len, &reply);
+		persist_note(kind, data, len, &reply);
 	}
 	zmq_msg_close(&body);
 	send_reply(sock, &env, &reply);

@@ -96,6 +96,10 @@ static const char *validate(struct port_req *q)
 		return "vhost_path must be an absolute path that fits a unix socket";
 	if (r->has_mode && r->mode > 6)
 		return "bond mode must be 0..6";
+	if (r->has_vhost_mode &&
+		r->vhost_mode != VIRTIOFORWARDER__PORT_CONTROL_REQUEST__VHOST_MODE__SERVER &&
+		r->vhost_mode != VIRTIOFORWARDER__PORT_CONTROL_REQUEST__VHOST_MODE__CLIENT)
+		return "vhost_mode must be SERVER or CLIENT";
 	q->conditional = r->has_conditional ? r->conditional : true;
 	q->device = r->name != NULL ? r->name : (q->n == 1 ? q->members[0] : NULL);
 	return NULL;
@@ -161,11 +165,18 @@ static void op_add_sock(const struct port_req *q, struct buf *reply)
 
 	if (r->vhost_path == NULL || q->n == 0)
 		return reply_error(reply, -1, SRC_ADD_SOCK);
+	enum relay_vhost_mode mode = !r->has_vhost_mode ? RELAY_VHOST_DEFAULT :
+		r->vhost_mode == VIRTIOFORWARDER__PORT_CONTROL_REQUEST__VHOST_MODE__CLIENT ?
+		RELAY_VHOST_CLIENT : RELAY_VHOST_SERVER;
 	int owner = relay_by_socket(r->vhost_path);
 	if (owner >= 0) {
 		relay_get_info((unsigned)owner, &ri);
-		/* a repeated conditional request is a success, not an error */
-		if (q->conditional && ri.vf_name != NULL && strcasecmp(ri.vf_name, q->device) == 0)
+		/* the same request again (an orchestrator's retry, a replay) is a
+		 * success that changes nothing, conditional or not; the same
+		 * path with another device or role is the original's error 1 */
+		bool same_mode = mode == RELAY_VHOST_DEFAULT ||
+			ri.socket_client == (mode == RELAY_VHOST_CLIENT);
+		if (ri.vf_name != NULL && strcasecmp(ri.vf_name, q->device) == 0 && same_mode)
 			return reply_ok(reply, NULL);
 		return reply_error(reply, 1, SRC_ADD_SOCK);
 	}
@@ -184,7 +195,7 @@ static void op_add_sock(const struct port_req *q, struct buf *reply)
 	int ret = attach(q, (unsigned)id, &f);
 	if (ret < 0)
 		return reply_error(reply, ret == -EEXIST ? -EEXIST : (q->n == 1 ? 3 : 4), SRC_ADD_SOCK);
-	if (relay_add_socket((unsigned)id, r->vhost_path, &f) < 0) {
+	if (relay_add_socket_mode((unsigned)id, r->vhost_path, mode, &f) < 0) {
 		relay_detach_vf((unsigned)id, NULL, true, NULL);
 		return reply_error(reply, 5, SRC_ADD_SOCK);
 	}
@@ -201,8 +212,13 @@ static void op_remove_sock(const struct port_req *q, struct buf *reply)
 	if (r->vhost_path == NULL && q->device == NULL)
 		return reply_error(reply, -1, SRC_REMOVE_SOCK);
 	id = r->vhost_path != NULL ? relay_by_socket(r->vhost_path) : relay_by_device(q->device);
-	if (id < 0)
-		return reply_error(reply, 1, SRC_REMOVE_SOCK);
+	if (id < 0) {
+		/* already gone: what the caller wants is true (the original
+		 * answered error 1; orchestrators retry removals) */
+		ctl_log(CLOG_INFO, "remove_sock %s: nothing to remove",
+			r->vhost_path != NULL ? r->vhost_path : q->device);
+		return reply_ok(reply, NULL);
+	}
 	relay_get_info((unsigned)id, &ri);
 	if (q->device != NULL && (ri.vf_name == NULL || strcasecmp(ri.vf_name, q->device) != 0))
 		return reply_error(reply, 2, SRC_REMOVE_SOCK);

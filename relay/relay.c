@@ -505,6 +505,13 @@ void relay_process_events(void)
 
 int relay_add_socket(unsigned id, const char *path, struct relay_fault *f)
 {
+	return relay_add_socket_mode(id, path, RELAY_VHOST_DEFAULT, f);
+}
+
+int relay_add_socket_mode(unsigned id, const char *path, enum relay_vhost_mode mode,
+	struct relay_fault *f)
+{
+	bool client = mode == RELAY_VHOST_DEFAULT ? relay_cfg.vhost_client : mode == RELAY_VHOST_CLIENT;
 	if (id >= relay_max())
 		return fault(f, STEP_RELAY_ID, -EINVAL);
 	struct relay *r = &relays[id];
@@ -521,9 +528,10 @@ int relay_add_socket(unsigned id, const char *path, struct relay_fault *f)
 			return fault(f, STEP_SOCKET_IN_USE, -EEXIST);
 		}
 	r->socket_path = copy; /* before registering: new_device looks it up */
+	r->socket_client = client;
 	vfwd_unlock(&relay_registry_lock);
 	struct relay_fault vf = {0};
-	int ret = vm_register(path, &vf);
+	int ret = vm_register(path, client, &vf);
 	if (ret < 0) {
 		vfwd_lock(&relay_registry_lock);
 		r->socket_path = NULL;
@@ -542,7 +550,7 @@ int relay_remove_socket(unsigned id, struct relay_fault *f)
 	if (r->socket_path == NULL)
 		return fault(f, STEP_NO_SOCKET, -ENOENT);
 	/* a connected VM is destroyed synchronously here: apply that now */
-	int ret = vm_unregister(r->socket_path);
+	int ret = vm_unregister(r->socket_path, r->socket_client);
 	relay_process_events();
 	vfwd_lock(&relay_registry_lock);
 	char *path = r->socket_path;

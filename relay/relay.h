@@ -58,6 +58,7 @@ struct relay_info {
 	int vm_to_vf_cpu;
 	const char *vf_name;     /* devargs as given, NULL if none */
 	const char *socket_path; /* NULL if none */
+	bool socket_client;      /* the socket's vhost-user role is client */
 	uint32_t socket_id;      /* mempool NUMA node, UINT32_MAX if none */
 	struct relay_counters vf_to_vm, vm_to_vf; /* sums over the units */
 	/* per queue unit: VF RX queue q (vf_to_vm), VF TX queue q (vm_to_vf) */
@@ -191,8 +192,13 @@ struct relay_worker_stats {
 /* -EINVAL if no such worker. */
 int relay_worker_load(unsigned cpu, struct relay_worker_stats *s);
 
-/* vhost-user socket of a relay. */
+/* vhost-user socket of a relay, in the daemon's mode (--vhost-client). */
 int relay_add_socket(unsigned id, const char *path, struct relay_fault *f);
+/* The vhost-user role of one socket: the daemon listens (server) or dials
+ * the VM's socket (client). */
+enum relay_vhost_mode { RELAY_VHOST_DEFAULT, RELAY_VHOST_SERVER, RELAY_VHOST_CLIENT };
+int relay_add_socket_mode(unsigned id, const char *path, enum relay_vhost_mode mode,
+	struct relay_fault *f);
 int relay_remove_socket(unsigned id, struct relay_fault *f);
 
 int relay_get_info(unsigned id, struct relay_info *info);

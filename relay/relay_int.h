@@ -122,6 +122,7 @@ struct relay {
 	/* registry lock: shared with the vhost thread */
 	/* control: w with the lock held, r without; vhost thread: r locked */
 	char *socket_path;
+	bool socket_client; /* the socket's vhost-user role; written with socket_path */
 	int pending_vid GUARDED_BY(relay_registry_lock); /* last new_device not yet destroyed, -1 */
 	uint64_t conn_seq GUARDED_BY(relay_registry_lock);
 	/* device the enabled masks below belong to */

@@ -63,6 +63,7 @@ int relay_get_info(unsigned id, struct relay_info *info)
 	info->vm_to_vf_cpu = r->vm_to_vf[0].cpu;
 	info->vf_name = r->vf_name;
 	info->socket_path = r->socket_path;
+	info->socket_client = r->socket_path != NULL && r->socket_client;
 	info->socket_id = r->pool != NULL && r->pool->socket_id >= 0 ? (uint32_t)r->pool->socket_id :
 									   UINT32_MAX;
 	units_info(r->vf_to_vm, &info->vf_to_vm, info->vf_to_vm_q, &info->n_vf_to_vm_queues);

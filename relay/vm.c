@@ -159,15 +159,15 @@ bool vm_take_vid(struct relay *r, uint64_t seq)
 	return current;
 }
 
-int vm_register(const char *path, struct relay_fault *f)
+int vm_register(const char *path, bool client, struct relay_fault *f)
 {
-	uint64_t flags = relay_cfg.vhost_client ? RTE_VHOST_USER_CLIENT : 0;
+	uint64_t flags = client ? RTE_VHOST_USER_CLIENT : 0;
 	uint64_t off = (1ULL << VIRTIO_NET_F_CTRL_RX);
 	struct stat st;
 	int ret;
 
 	f->step = STEP_VHOST_REGISTER;
-	if (!relay_cfg.vhost_client && lstat(path, &st) == 0) {
+	if (!client && lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			LOG(ERR, "vm %s: exists and is not a socket", path);
 			return -EEXIST;
@@ -197,20 +197,20 @@ int vm_register(const char *path, struct relay_fault *f)
 		rte_vhost_driver_unregister(path);
 		return -EIO;
 	}
-	if (!relay_cfg.vhost_client &&
+	if (!client &&
 		(relay_cfg.socket_uid != (uid_t)-1 || relay_cfg.socket_gid != (gid_t)-1) &&
 		chown(path, relay_cfg.socket_uid, relay_cfg.socket_gid) < 0)
 		LOG(WARNING, "vm %s: chown: %s", path, strerror(errno));
-	LOG(INFO, "vm %s: registered (%s mode)", path, relay_cfg.vhost_client ? "client" : "server");
+	LOG(INFO, "vm %s: registered (%s mode)", path, client ? "client" : "server");
 	return 0;
 }
 
-int vm_unregister(const char *path)
+int vm_unregister(const char *path, bool client)
 {
 	int ret = rte_vhost_driver_unregister(path);
 	if (ret < 0)
 		LOG(WARNING, "vm %s: rte_vhost_driver_unregister failed", path);
-	if (!relay_cfg.vhost_client)
+	if (!client)
 		unlink(path);
 	return ret;
 }

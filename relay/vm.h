@@ -5,8 +5,8 @@
 
 #include "relay_int.h"
 
-int vm_register(const char *path, struct relay_fault *f);
-int vm_unregister(const char *path);
+int vm_register(const char *path, bool client, struct relay_fault *f);
+int vm_unregister(const char *path, bool client);
 /* Take the device new_device published if connection seq is still current. */
 bool vm_take_vid(struct relay *r, uint64_t seq);
 

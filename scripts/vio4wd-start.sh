@@ -41,6 +41,7 @@ opt "${VIRTIOFWD_VFIO_VF_TOKEN:-}" --vfio-vf-token
 opt "${VIRTIOFWD_OVSDB_SOCK_PATH:-}" --ovsdb-sock
 opt "${VIRTIOFWD_IDLE_SLEEP_MAX_US:-}" --idle-sleep-max-us
 opt "${VIRTIOFWD_VF_QUEUES:-}" --vf-queues
+opt "${VIRTIOFWD_STATE_DIR:-}" --state-dir
 flag "${VIRTIOFWD_IDLE_INTERRUPTS:-}" --idle-interrupts
 flag "${VIRTIOFWD_JUMBO:-}" --enable-jumbo
 flag "${VIRTIOFWD_MRGBUF:-}" --enable-mrgbuf
@@ -50,6 +51,7 @@ flag "${VIRTIOFWD_CPU_NIC_SAME_NUMA:-}" --same-numa
 flag "${VIRTIOFWD_VHOST_CLIENT:-}" --vhostuser-client
 flag "${VIRTIOFWD_ZERO_COPY:-}" --zero-copy
 flag "${VIRTIOFWD_IPC_PORT_CONTROL:-}" --ipc
+flag "${VIRTIOFWD_NO_PERSIST:-}" --no-persist
 opt "${VIRTIOFWD_ZMQ_CONFIG_EP:-}" --zmq-config-ep
 opt "${VIRTIOFWD_ZMQ_PORT_CONTROL_EP:-}" --zmq-port-control-ep
 opt "${VIRTIOFWD_ZMQ_STATS_EP:-}" --zmq-stats-ep

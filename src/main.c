@@ -23,6 +23,7 @@
 #include "eal_args.h"
 #include "log.h"
 #include "options.h"
+#include "persist.h"
 #include "relay.h"
 #include "stats_dump.h"
 #include "telemetry.h"
@@ -263,6 +264,18 @@ int main(int argc, char **argv)
 			{.fd = sig_fd, .ready = on_signal, .arg = &sig_fd},
 			{.fd = relay_event_fd(), .ready = on_relay_event},
 		};
+		/* dynamic ports of the last run, after static config (which wins)
+		 * and before READY=1: an orchestrator that waits for readiness
+		 * finds its ports there */
+		if (!cfg.no_persist && persist_open(cfg.state_dir) == 0) {
+			control_lock();
+			unsigned n = persist_replay();
+			control_unlock();
+			LOG(NOTICE, "persist: %u recorded ports and pins restored from %s", n,
+				cfg.state_dir);
+		} else if (cfg.no_persist) {
+			LOG(INFO, "persist: off (--no-persist): dynamic ports last until exit");
+		}
 		if (telemetry_start() < 0)
 			LOG(WARNING, "telemetry: cannot register the /virtio_forwarder commands");
 		LOG(NOTICE, "ready: %u relays, %u workers", relay_max(), cfg.n_worker_cpus);
@@ -272,6 +285,7 @@ int main(int argc, char **argv)
 	}
 	telemetry_stop(); /* before anything tears relays down */
 	control_close();
+	persist_close();
 	rte_pdump_uninit();
 	relay_fini();
 	rte_eal_cleanup();

@@ -15,7 +15,7 @@
 
 #define DEFAULT_EP_DIR "ipc:///var/run/virtio-forwarder/"
 
-enum { OPT_IDLE_SLEEP = 256, OPT_IDLE_INTR, OPT_VF_QUEUES, OPT_HELP };
+enum { OPT_IDLE_SLEEP = 256, OPT_IDLE_INTR, OPT_VF_QUEUES, OPT_STATE_DIR, OPT_NO_PERSIST, OPT_HELP };
 
 static const struct option long_opts[] = {
 	{"cpus", required_argument, NULL, 'C'},
@@ -48,6 +48,8 @@ static const struct option long_opts[] = {
 	{"idle-sleep-max-us", required_argument, NULL, OPT_IDLE_SLEEP},
 	{"idle-interrupts", no_argument, NULL, OPT_IDLE_INTR},
 	{"vf-queues", required_argument, NULL, OPT_VF_QUEUES},
+	{"state-dir", required_argument, NULL, OPT_STATE_DIR},
+	{"no-persist", no_argument, NULL, OPT_NO_PERSIST},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -91,6 +93,9 @@ static const char usage_text[] =
 	"                               to N us between polls (default 0: they spin)\n"
 	"      --vf-queues=N            at most N queue pairs per VF (default 0: one per\n"
 	"                               guest queue pair, as many as the VF has)\n"
+	"      --state-dir=DIR          where dynamic ports are recorded to survive a restart\n"
+	"                               (default /var/lib/virtio-forwarder)\n"
+	"      --no-persist             record nothing, replay nothing at start\n"
 	"  -v, --version                print the version and exit\n"
 	"  -O, --ovsdb-sock, -I, --ipc, -0, --zero-copy: legacy, accepted and ignored\n";
 
@@ -285,6 +290,7 @@ static void defaults(struct vfwd_config *cfg)
 	set_str(&cfg->vhost_group, "kvm");
 	cfg->vhost_user_default = cfg->vhost_group_default = true;
 	set_str(&cfg->vhost_path, "/tmp");
+	set_str(&cfg->state_dir, "/var/lib/virtio-forwarder");
 	set_str(&cfg->vhost_socket, "virtio-forwarder%u.sock");
 	/* sleeping is opt-in: timed sleeps meet neither < 5 % idle CPU nor a
 	 * < 100 us first packet, and sleeping until a kick or an interrupt
@@ -299,7 +305,7 @@ void options_free(struct vfwd_config *cfg)
 	char **strs[] = {&cfg->pid_path, &cfg->huge_dir, &cfg->zmq_config_ep,
 		&cfg->zmq_port_control_ep, &cfg->zmq_stats_ep, &cfg->zmq_core_sched_ep,
 		&cfg->vhost_user, &cfg->vhost_group, &cfg->vhost_path, &cfg->vhost_socket,
-		&cfg->vfio_vf_token};
+		&cfg->vfio_vf_token, &cfg->state_dir};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;
@@ -473,6 +479,14 @@ enum options_result options_parse(struct vfwd_config *cfg, int argc, char **argv
 			if (parse_uint(optarg, 32, &v) < 0)
 				return fail(err, "invalid --vf-queues '%s' (0..32)", optarg);
 			cfg->vf_queues = v;
+			break;
+		case OPT_STATE_DIR:
+			if (optarg[0] != '/')
+				return fail(err, "--state-dir '%s' must be an absolute path", optarg);
+			set_str(&cfg->state_dir, optarg);
+			break;
+		case OPT_NO_PERSIST:
+			cfg->no_persist = true;
 			break;
 		case 'v':
 			fprintf(out, "Virtio-forwarder version %s-%s (%s)\n", VFWD_VERSION, VFWD_GIT_REV,

@@ -53,6 +53,8 @@ struct vfwd_config {
 	unsigned idle_sleep_max_us; /* 0: never a timed sleep */
 	bool idle_interrupts;       /* sleep until a guest kick or VF interrupt */
 	unsigned vf_queues;         /* most VF queue pairs per relay; 0: no limit */
+	char *state_dir;            /* dynamic ports recorded here (state.json) */
+	bool no_persist;            /* record and replay nothing */
 	char **extra_eal_args;      /* words after "--", passed to EAL last */
 	int n_extra_eal_args;
 };

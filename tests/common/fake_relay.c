@@ -14,7 +14,7 @@
 
 static struct fake {
 	char *vf, *sock;
-	bool vm;
+	bool vm, client;
 	int cpu_a, cpu_b;
 	struct relay_counters up, down;
 } relays[N];
@@ -105,13 +105,20 @@ int relay_detach_vf(unsigned id, const char *devargs, bool conditional, struct r
 	return 0;
 }
 
-int relay_add_socket(unsigned id, const char *path, struct relay_fault *f)
+int relay_add_socket_mode(unsigned id, const char *path, enum relay_vhost_mode mode,
+	struct relay_fault *f)
 {
 	(void)f;
 	if (id >= N || relays[id].sock != NULL)
 		return -EBUSY;
 	relays[id].sock = strdup(path);
+	relays[id].client = mode == RELAY_VHOST_CLIENT;
 	return 0;
+}
+
+int relay_add_socket(unsigned id, const char *path, struct relay_fault *f)
+{
+	return relay_add_socket_mode(id, path, RELAY_VHOST_DEFAULT, f);
 }
 
 int relay_remove_socket(unsigned id, struct relay_fault *f)
@@ -139,6 +146,7 @@ int relay_get_info(unsigned id, struct relay_info *ri)
 	ri->vm_to_vf_cpu = r->vm ? 1 : -1;
 	ri->vf_name = r->vf;
 	ri->socket_path = r->sock;
+	ri->socket_client = r->client;
 	ri->socket_id = r->vf != NULL || r->vm ? 0 : UINT32_MAX;
 	ri->vf_to_vm = r->up;
 	ri->vm_to_vf = r->down;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Build one libFuzzer binary per control service (clang, with ASan and
-# UBSan) and run each for FUZZ_SECONDS from the committed seed corpus.
+# Build one libFuzzer binary per control service, and one for the state
+# file reader (clang, with ASan and UBSan), and run each for FUZZ_SECONDS
+# from the committed seed corpus.
 #   run.sh BUILD_DIR
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,3 +28,13 @@ for svc in port stats config core; do
 	grep -E "^stat::number_of_executed_units|^Done" "$OUT/fuzz_$svc.log" || true
 	rm -rf "$work"
 done
+# the state file reader (control/state_file.c, jansson)
+clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-I"$TOP/control" "$HERE/fuzz_state.c" "$TOP/control/state_file.c" -ljansson -o "$OUT/fuzz_state"
+work=$(mktemp -d "$OUT/corpus_state.XXXXXX")
+cp "$HERE/corpus/state"/* "$work/"
+echo "fuzz_state: $SECS s from $(ls "$work" | wc -l) seeds"
+"$OUT/fuzz_state" -max_total_time="$SECS" -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
+	-print_final_stats=1 "$work" 2>"$OUT/fuzz_state.log" || { tail -60 "$OUT/fuzz_state.log"; exit 1; }
+grep -E "^stat::number_of_executed_units|^Done" "$OUT/fuzz_state.log" || true
+rm -rf "$work"

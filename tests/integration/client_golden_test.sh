@@ -39,6 +39,11 @@ run 0 080420003a0b2f746d702f782e736f636b "$CL/port_control" query_pci --vhost-pa
 bond=$(printf '%s' 08021208080010051808200112080800100518 0a2002 2001 2a0c 6e65745f626f6e64696e6730 3001 3a0b 2f746d702f782e736f636b)
 run 0 "$bond" "$CL/port_control" add_sock --vhost-path /tmp/x.sock --pci-addr 0000:05:08.1 \
 	--pci-addr 0000:05:0a.2 --name net_bonding0 --conditional --zmq_ep "$EP"
+# our extension: --vhost-mode is field 100 (tag a0 06), after the original's fields
+run 0 08021208080010051808200120003a0b2f746d702f782e736f636ba00601 "$CL/port_control" add_sock \
+	--vhost-path /tmp/x.sock --pci-addr 05:08.1 --vhost-mode client --zmq_ep "$EP"
+run 2 "" "$CL/port_control" add_sock --vhost-path /tmp/x.sock --pci-addr 05:08.1 --vhost-mode both \
+	--zmq_ep "$EP"
 mock port_query
 run 0 "" "$CL/port_control" query_pci --vhost-path /tmp/x.sock --zmq_ep "$EP"
 [ "$OUT" = "0000:05:08.1" ] || fail "query output: $OUT"

@@ -35,7 +35,11 @@ st() { "$CL/stats" --stats-ep "$ST" --delay 0 "$@"; }
 # ADD_SOCK takes the lowest free relay
 expect 0 '^$' -- pc add_sock --device net_tap0,iface=vf0 --vhost-path "$WORK/vm1.sock"
 [ -S "$WORK/vm1.sock" ] || fail "add_sock did not create the socket"
-expect 1 'error_code: 1$' -- pc add_sock --device net_tap0,iface=vf0 --vhost-path "$WORK/vm1.sock"
+# the same add_sock again: OK, nothing changes (idempotent, conditional or not)
+expect 0 '^$' -- pc add_sock --device net_tap0,iface=vf0 --vhost-path "$WORK/vm1.sock"
+# the same path with another role: the original's error 1
+expect 1 'error_code: 1$' -- pc add_sock --device net_tap0,iface=vf0 --vhost-path "$WORK/vm1.sock" \
+	--vhost-mode client
 expect 0 '^$' -- pc add_sock --device net_tap0,iface=vf0 --vhost-path "$WORK/vm1.sock" --conditional
 expect 1 'error_code: -17' -- pc add_sock --device net_tap0,iface=vf0 --vhost-path "$WORK/other.sock"
 expect 1 'error_code: -1$' -- pc add_sock --device net_tap7,iface=x7
@@ -120,7 +124,8 @@ kill -0 "$DAEMON_PID_d" || fail "daemon died"
 # remove_sock by path: socket gone, relay free again
 expect 0 '^$' -- pc remove_sock --vhost-path "$WORK/vm1.sock"
 [ -e "$WORK/vm1.sock" ] && fail "socket file left after remove_sock"
-expect 1 'error_code: 1$' -- pc remove_sock --vhost-path "$WORK/vm1.sock"
+# removing it again: already gone, OK (idempotent; the original said 1)
+expect 0 '^$' -- pc remove_sock --vhost-path "$WORK/vm1.sock"
 expect 0 'relay_0.vf_to_vm.internal_state=DPDK_UNINIT' -- st --include-inactive
 stop_vm vm
 expect 0 '^$' -- pc add_sock --device net_tap2,iface=vf2 --vhost-path "$WORK/vm2.sock"

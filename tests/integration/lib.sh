@@ -79,7 +79,8 @@ wait_for() {
 }
 
 # start_daemon NAME ARGS...: virtio-forwarder in netns NS_VF, foreground,
-# pid file and sockets under $WORK/NAME. Waits for "ready".
+# pid file and sockets under $WORK/NAME, recorded ports in $WORK/NAME.state
+# (a later --state-dir in ARGS wins). Waits for "ready".
 start_daemon() {
 	local name=$1; shift
 	mkdir -p "$WORK/$name"
@@ -89,7 +90,8 @@ start_daemon() {
 	# runs the default)
 	# shellcheck disable=SC2086
 	ip netns exec "$NS_VF" "$DAEMON" -C 1 -M 0 -n -p "$WORK/$name" -V "$WORK/sock" \
-		-H /dev/hugepages ${DAEMON_IDLE---idle-interrupts --idle-sleep-max-us=100} ${DAEMON_ARGS:-} "$@" \
+		-H /dev/hugepages --state-dir "$WORK/$name.state" \
+		${DAEMON_IDLE---idle-interrupts --idle-sleep-max-us=100} ${DAEMON_ARGS:-} "$@" \
 		-- ${DAEMON_EAL---no-huge -m 256} --file-prefix="${TAG}d" \
 		>>"$WORK/$name.log" 2>&1 &
 	local pid=$!

@@ -72,11 +72,10 @@ def golden(port_ep, stats_ep, config_ep, core_ep):
     # add --virtio-id 1 with no address
     r = parse(pb.PortControlResponse, ask(port_ep, bytes.fromhex("080018012000")))
     assert r.status == pb.PortControlResponse.ERROR
-    # remove_sock --pci-addr 03:08.0: no relay holds it
+    # remove_sock --pci-addr 03:08.0: no relay holds it: already gone, OK
     r = parse(pb.PortControlResponse,
               ask(port_ep, bytes.fromhex("0803120808001003180820002000")))
-    assert r.status == pb.PortControlResponse.ERROR and r.error_code == 1, r
-    assert r.error_code_source == "virtio_remove_sock_dev_pair()"
+    assert r.status == pb.PortControlResponse.OK, r
     # query_pci --vhost-path /tmp/x.sock: nobody owns it, ENOENT
     r = parse(pb.PortControlResponse, ask(port_ep, b"\x08\x04\x20\x00\x3a\x0b/tmp/x.sock"))
     assert r.status == pb.PortControlResponse.ERROR and r.error_code == 2, r

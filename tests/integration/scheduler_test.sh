@@ -13,7 +13,7 @@ ST=ipc://$WORK/ep/stats
 CS=ipc://$WORK/ep/core_sched
 # no netns needed: the VFs are null devices
 mkdir -p "$WORK/d"
-"$DAEMON" -C 1,2 -n -p "$WORK/d" -V "$WORK/sock" --zmq-stats-ep="$ST" --zmq-core-sched-ep="$CS" \
+"$DAEMON" -C 1,2 -n -p "$WORK/d" -V "$WORK/sock" --state-dir "$WORK/state" --zmq-stats-ep="$ST" --zmq-core-sched-ep="$CS" \
 	-c 0:1 -c 1:1 -P net_null0,size=64=0 -P net_null1,size=64=1 -u -g --idle-sleep-max-us=100 \
 	-- --no-huge -m 256 --lcores 0@0,1@1,2@1 --file-prefix="${TAG}d" >"$WORK/d.log" 2>&1 &
 DAEMON_PID_d=$!

@@ -21,7 +21,7 @@ CHECKS=0
 ok() { CHECKS=$((CHECKS + 1)); log "ok $CHECKS: $*"; }
 
 # the daemon's worker on CPU 1; the front-ends poll every 5 ms
-"$DAEMON" -C 1 -n -p "$WORK/d" -V "$WORK/sock" --zmq-stats-ep="$ST" \
+"$DAEMON" -C 1 -n -p "$WORK/d" -V "$WORK/sock" --state-dir "$WORK/state" --zmq-stats-ep="$ST" \
 	-P net_null0,size=64=0 -P net_null1,size=64=1 -u -g --idle-interrupts --idle-sleep-max-us=100 \
 	-- --no-huge -m 256 -l 0,1 --file-prefix="${TAG}d" >"$WORK/d.log" 2>&1 &
 DAEMON_PID_d=$!

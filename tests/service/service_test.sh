@@ -43,6 +43,11 @@ out=$(systemd-analyze verify "$WORK/units/virtio-forwarder.service" \
 	"$WORK/units/vio4wd_core_scheduler.service" 2>&1) || fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify warns: $out"
 grep -q "^Type=notify$" "$WORK/units/virtio-forwarder.service" || fail "not Type=notify"
+grep -q "^Before=.*nova-compute.service" "$WORK/units/virtio-forwarder.service" &&
+	grep -q "^Before=.*libvirtd.service" "$WORK/units/virtio-forwarder.service" ||
+	fail "not ordered before nova-compute and libvirtd"
+grep -q "^StateDirectory=virtio-forwarder$" "$WORK/units/virtio-forwarder.service" ||
+	fail "no StateDirectory for the state file"
 log "systemd-analyze verify: ok"
 
 # --- every variable becomes the right option
@@ -74,6 +79,8 @@ VIRTIOFWD_DYNAMIC_SOCKETS=
 VIRTIOFWD_VFIO_VF_TOKEN=0
 VIRTIOFWD_IDLE_INTERRUPTS=y
 VIRTIOFWD_IDLE_SLEEP_MAX_US=50
+VIRTIOFWD_STATE_DIR=/var/lib/vfwd-state
+VIRTIOFWD_NO_PERSIST=y
 VIRTIOFWD_BINARY=$WORK/stub.sh
 X
 VIRTIOFWD_CONFIG=$WORK/cfg1 STUB_OUT=$WORK/argv "$R/usr/lib/virtio-forwarder/vio4wd-start.sh" ||
@@ -89,10 +96,12 @@ cat >"$WORK/want" <<'X'
 --vhost-groupname=qemu
 --vfio-vf-token=0
 --idle-sleep-max-us=50
+--state-dir=/var/lib/vfwd-state
 --idle-interrupts
 --enable-jumbo
 --enable-mrgbuf
 --vhostuser-client
+--no-persist
 --zmq-port-control-ep=ipc:///var/run/virtio-forwarder/port_control
 --add-pci-vf=0000:05:08.1=1
 --add-pci-vf=net_tap0,iface=vf0=2
@@ -156,6 +165,7 @@ VIRTIOFWD_STATIC_VFS=(net_null0=1)
 VIRTIOFWD_IDLE_SLEEP_MAX_US=100
 VIRTIOFWD_EAL_ARGS="--no-huge -m 256 --file-prefix=${TAG}svc"
 VIRTIOFWD_BINARY=$BUILD/src/virtio-forwarder
+VIRTIOFWD_STATE_DIR=$WORK/state
 X
 $PY "$(dirname "$0")/notify_listener.py" "$WORK/notify.sock" "$WORK/notify.log" &
 PIDS+=($!)

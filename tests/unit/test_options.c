@@ -57,6 +57,9 @@ static void test_defaults(void **state)
 	/* idle workers spin, as the original's; sleeping is opt-in */
 	assert_false(c.idle_interrupts);
 	assert_int_equal(c.idle_sleep_max_us, 0);
+	/* dynamic ports are kept across restarts by default */
+	assert_string_equal(c.state_dir, "/var/lib/virtio-forwarder");
+	assert_false(c.no_persist);
 	char *p = options_socket_path(&c, 7);
 	assert_string_equal(p, "/tmp/virtio-forwarder7.sock");
 	free(p);
@@ -79,8 +82,11 @@ static void test_all_long_options(void **state)
 				 "--enable-jumbo", "--enable-mrgbuf", "--enable-tso",
 				 "--add-pci-vf=0000:05:08.1=4", "--add-pci-vf=net_tap0,iface=x=6",
 				 "--vfio-vf-token=0", "--vhostuser-client", "--dynamic-sockets",
-				 "--same-numa", "--idle-interrupts", "--idle-sleep-max-us=250", NULL),
+				 "--same-numa", "--idle-interrupts", "--idle-sleep-max-us=250",
+				 "--state-dir=/srv/vfwd", "--no-persist", NULL),
 		OPTIONS_RUN);
+	assert_string_equal(c.state_dir, "/srv/vfwd");
+	assert_true(c.no_persist);
 	assert_true(c.idle_interrupts);
 	assert_int_equal(c.idle_sleep_max_us, 250);
 	assert_true(c.worker_cpus[1] && c.worker_cpus[2] && c.n_worker_cpus == 2);
@@ -209,6 +215,8 @@ static void test_bad_input(void **state)
 	expect_error("missing value", "-C", NULL);
 	expect_error("stray word", "-C", "1", "extra", NULL);
 	expect_error("idle sleep", "-C", "1", "--idle-sleep-max-us=-1", NULL);
+	expect_error("relative state dir", "-C", "1", "--state-dir=state", NULL);
+	expect_error("state dir without value", "-C", "1", "--state-dir", NULL);
 }
 
 static void test_cpu_list(void **state)

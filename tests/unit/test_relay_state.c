@@ -136,15 +136,17 @@ int vf_bond_member_remove(uint16_t bond, uint16_t member)
 /* ---- fake VM half: one guest, its queue pairs set by the test ---- */
 static unsigned fake_guest_rings = 2;
 
-int vm_register(const char *path, struct relay_fault *f)
+int vm_register(const char *path, bool client, struct relay_fault *f)
 {
 	(void)f;
+	(void)client;
 	called("register(%s)", path);
 	return 0;
 }
 
-int vm_unregister(const char *path)
+int vm_unregister(const char *path, bool client)
 {
+	(void)client;
 	called("unregister(%s)", path);
 	return 0;
 }
