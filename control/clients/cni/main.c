@@ -244,18 +244,20 @@ static int cmd_check(struct cni_req *req, struct cni_error *err)
 			"no interface %s with socketPath %s", req->ifname, sock);
 		return -1;
 	}
-	/* in client mode the pod serves the socket: it exists when the pod runs */
-	if (!req->forwarder_client && (stat(sock, &st) < 0 || !S_ISSOCK(st.st_mode))) {
-		cni_set_error(err, CNI_ERR_SOCKET_GONE, "the vhost-user socket is gone", "%s", sock);
-		return -1;
-	}
 	switch (fwd_query(req, sock, dev, sizeof(dev))) {
 	case FWD_OK:
-		if (want[0] == '\0' || fwd_same_device(dev, want))
-			return 0;
-		cni_set_error(err, CNI_ERR_RELAY_GONE, "the socket is relayed to another device",
-			"%s: %s, expected %s", sock, dev, want);
-		return -1;
+		if (want[0] != '\0' && !fwd_same_device(dev, want)) {
+			cni_set_error(err, CNI_ERR_RELAY_GONE, "the socket is relayed to another device",
+				"%s: %s, expected %s", sock, dev, want);
+			return -1;
+		}
+		/* in client mode the pod serves the socket: it exists while the
+		 * pod runs, not ours to check */
+		if (!req->forwarder_client && (stat(sock, &st) < 0 || !S_ISSOCK(st.st_mode))) {
+			cni_set_error(err, CNI_ERR_SOCKET_GONE, "the vhost-user socket is gone", "%s", sock);
+			return -1;
+		}
+		return 0;
 	case FWD_DOWN:
 		cni_set_error(err, CNI_ERR_TRY_AGAIN, "virtio-forwarder does not answer", "%s", req->endpoint);
 		return -1;
