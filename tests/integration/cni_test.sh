@@ -164,6 +164,7 @@ for i in 0 1 2; do
 	query "$sock" >/dev/null && fail "DEL $v: the daemon still relays $sock"
 	cni DEL "$cid" net1 "$(conf "$v")"
 	expect_ok "DEL $v again"
+	[ ! -e "$STATEDIR/vfwd-net/$cid-net1.json" ] || fail "DEL $v again: left a record"
 	cni CHECK "$cid" net1 "$(conf "$v")"
 	expect_code 3 "CHECK $v after DEL"
 done
