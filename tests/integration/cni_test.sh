@@ -7,7 +7,8 @@
 # (chained, prevResult passed through, twice), CHECK and its failures,
 # DEL (twice, without prevResult, with the daemon down), GC, STATUS (50
 # with the daemon down), VERSION, the error codes; and a virtio_user
-# testpmd in the pod netns pinging through the VF on the returned socket.
+# testpmd in the pod netns pinging through the VF on the returned socket,
+# with the forwarder serving it and (vhost client mode) the pod serving it.
 . "$(dirname "$0")/lib.sh"
 CNI=$BUILD/control/clients/cni/virtio-forwarder-cni
 PCL=$BUILD/control/clients/port_control
@@ -201,11 +202,32 @@ cni DEL neveradded net1 "$(conf 1.1.0)"
 expect_ok "DEL of an attachment never made, daemon down"
 cni GC "" "" "$(conf 1.1.0 '"cni.dev/valid-attachments":[]')"
 expect_code 11 "GC with the daemon down"
-start_daemon d2 -d --zmq-port-control-ep="$PC"
+# restarted in vhost client mode: the pod's virtio_user serves the socket
+start_daemon d2 -i -d --zmq-port-control-ep="$PC"
 cni STATUS "" "" "$(conf 1.1.0)"
 expect_ok "STATUS after restart"
 cni GC "" "" "$(conf 1.1.0 '"cni.dev/valid-attachments":[]')"
 expect_ok "GC after restart"
 [ -z "$(ls "$STATEDIR/vfwd-net")" ] || fail "GC left records: $(ls "$STATEDIR/vfwd-net")"
+
+client=$(conf 1.1.0 '"vhostMode":"client","deviceID":"net_tap0,iface=vf0"')
+cni ADD cl00000000d4 net1 "$client"
+expect_ok "ADD, forwarder in client mode"
+sock=$SOCKDIR/cl00000000d4-net1
+OUT=$(cat "$DEVINFO/cni/vfwd-net-cl00000000d4-net1-device.json")
+[ "$(jget 'j["vhost-user"]["mode"]')" = server ] || fail "client mode device-info: $OUT"
+cni CHECK cl00000000d4 net1 "$client"
+expect_ok "CHECK in client mode, before the pod serves the socket"
+start_vm pod2 "$sock" server
+wait_vm_tap
+setup_ips
+wait_for 20 ping_ok "$NS_VF" 10.99.0.2 1 || fail "no traffic with the pod serving the socket"
+ping_ok "$NS_VM" 10.99.0.1 3 || fail "ping pod -> VF side, client mode"
+log "traffic through $sock, the pod serving it"
+stop_vm pod2
+cni DEL cl00000000d4 net1 "$client"
+expect_ok "DEL in client mode"
+query "$sock" >/dev/null && fail "DEL in client mode left the relay"
+[ -z "$(ls "$STATEDIR/vfwd-net")" ] || fail "records left: $(ls "$STATEDIR/vfwd-net")"
 stop_daemon d2
 log PASS

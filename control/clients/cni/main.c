@@ -6,11 +6,13 @@
  * forwarder answers; GC removes this network's attachments the runtime no
  * longer lists. Output and errors as the CNI spec says (stdout, JSON). */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -321,6 +323,27 @@ static int cmd_gc(struct cni_req *req, struct cni_error *err)
 	return 0;
 }
 
+/* one invocation at a time per node: choosing among PCIDEVICE_* VFs and
+ * record updates must not interleave (held until exit) */
+static int lock_state(const struct cni_req *req, struct cni_error *err)
+{
+	char path[PATH_MAX];
+	int ret = mkdir_p(req->state_dir);
+	if (ret == 0 && snprintf(path, sizeof(path), "%s/.lock", req->state_dir) >= (int)sizeof(path))
+		ret = -ENAMETOOLONG;
+	int fd = ret == 0 ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+	if (fd < 0 && ret == 0)
+		ret = -errno;
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		cni_set_error(err, CNI_ERR_IO, "cannot lock the state dir", "%s: %s", req->state_dir,
+			strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
 static const char *env(const char *name)
 {
 	return getenv(name);
@@ -333,6 +356,8 @@ int main(void)
 	char *text = read_all(stdin);
 	int ret = cni_parse(text != NULL ? text : "", env, &req, &err);
 	free(text);
+	if (ret == 0 && req.verb != CNI_VERSION && req.verb != CNI_STATUS)
+		ret = lock_state(&req, &err);
 	if (ret == 0) {
 		switch (req.verb) {
 		case CNI_ADD: ret = cmd_add(&req, &err); break;
