@@ -47,7 +47,8 @@ expect_ok() {
 }
 # expect_code CODE WHAT: a CNI error of that code on stdout, exit != 0
 expect_code() {
-	[ "$RC" -ne 0 ] || fail "$2: succeeded, expected error $1: $OUT"
+	# exit 1 exactly: a sanitizer's report exits otherwise
+	[ "$RC" -eq 1 ] || fail "$2: exit $RC, expected 1 with error $1: $OUT"
 	local code
 	code=$(jget 'j["code"]') || fail "$2: no error JSON: $OUT"
 	[ "$code" = "$1" ] || fail "$2: error $code, expected $1: $OUT"
@@ -85,6 +86,18 @@ cni ADD c1 net1 "$(conf 1.1.0 '"resourceName":"example.com/vf_pool"')" \
 	PCIDEVICE_EXAMPLE_COM_VF_POOL=0000:ff:1f.7
 expect_code 102 "unprobeable PCIDEVICE VF"
 [ -z "$(ls "$STATEDIR/vfwd-net" 2>/dev/null)" ] || fail "a refused ADD left a record"
+# a variable listing several VFs: each attachment takes one no other holds
+# (net_null devargs have no comma, so they stand in for PCI addresses)
+pool=$(conf 1.1.0 '"resourceName":"example.com/vf_pool"')
+for a in p0000000000a:net_null10 p0000000000b:net_null11 p0000000000a:net_null10; do
+	cni ADD "${a%%:*}" net1 "$pool" PCIDEVICE_EXAMPLE_COM_VF_POOL=net_null10,net_null11
+	expect_ok "ADD ${a%%:*} from the pool"
+	[ "$(jget 'j["interfaces"][0]["pciID"]')" = "${a#*:}" ] || fail "ADD ${a%%:*} took: $OUT"
+done
+for c in p0000000000a p0000000000b; do
+	cni DEL "$c" net1 "$pool"
+	expect_ok "DEL $c"
+done
 
 cni STATUS "" "" "$(conf 1.1.0)"
 expect_ok "STATUS with the daemon up"
@@ -230,4 +243,5 @@ expect_ok "DEL in client mode"
 query "$sock" >/dev/null && fail "DEL in client mode left the relay"
 [ -z "$(ls "$STATEDIR/vfwd-net")" ] || fail "records left: $(ls "$STATEDIR/vfwd-net")"
 stop_daemon d2
+! grep -E "Sanitizer|runtime error" "$WORK/cni.log" || fail "the plugin's sanitizers reported"
 log PASS

@@ -60,13 +60,18 @@ static void remove_devinfo(const char *path)
 /* PCIDEVICE_* may list several VFs: take the first no attachment of this
  * network holds */
 struct pick {
+	const struct cni_req *req;
 	const char *candidate;
 	size_t len;
 };
 
+/* another attachment holds the candidate (a repeated ADD keeps its own) */
 static int holds(const struct cni_record *rec, void *arg)
 {
 	const struct pick *p = arg;
+	if (strcmp(rec->container_id, p->req->container_id) == 0 &&
+		strcmp(rec->ifname, p->req->ifname) == 0)
+		return 0;
 	return rec->device_id != NULL && !rec->pending_removal && strlen(rec->device_id) == p->len &&
 		strncasecmp(rec->device_id, p->candidate, p->len) == 0;
 }
@@ -88,7 +93,7 @@ static int choose_device(struct cni_req *req, struct cni_error *err)
 	size_t first_len = 0;
 	while (*s) {
 		size_t n = strcspn(s, ",");
-		struct pick p = {s, n};
+		struct pick p = {req, s, n};
 		if (n > 0 && first == NULL) {
 			first = s;
 			first_len = n;
