@@ -52,6 +52,9 @@ enum fwd_result fwd_add_sock(const struct cni_req *req, const char *path, const 
 	r.vhost_path = (char *)path;
 	r.has_conditional = true; /* the same socket with the same VF: OK */
 	r.conditional = true;
+	/* The socket takes the daemon's global vhost mode, which "vhostMode"
+	 * must state. Once PortControlRequest carries a per-socket mode, set
+	 * it here from req->forwarder_client. */
 	if (cni_is_pci(device_id)) {
 		client_parse_pci(device_id, &addr.domain, &addr.bus, &addr.slot, &addr.function);
 		r.pci_addrs = addrs;
