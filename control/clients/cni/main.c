@@ -141,13 +141,23 @@ static int cmd_add(struct cni_req *req, struct cni_error *err)
 			strerror(-ret));
 		return -1;
 	}
-	/* the record first: a failure below leaves something DEL can find */
-	if (state_save(req, sock, devinfo, false, err) < 0)
+	/* the record first: a failure below leaves something DEL can find;
+	 * a failed repeat of a done ADD keeps the record it found */
+	struct cni_record old;
+	bool had = state_load(req, req->container_id, req->ifname, &old) == 1;
+	if (had) {
+		had = !old.pending_removal;
+		json_decref(old.json);
+	}
+	if (!had && state_save(req, sock, devinfo, false, err) < 0)
 		return -1;
 	if (fwd_add_sock(req, sock, req->device_id, err) != FWD_OK) {
-		state_remove(req, req->container_id, req->ifname);
+		if (!had)
+			state_remove(req, req->container_id, req->ifname);
 		return -1;
 	}
+	if (had && state_save(req, sock, devinfo, false, err) < 0)
+		return -1;
 	json_t *info = cni_devinfo_json(req, sock);
 	char *text = json_dumps(info, JSON_INDENT(2));
 	json_decref(info);
