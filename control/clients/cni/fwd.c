@@ -18,6 +18,7 @@ typedef Virtioforwarder__PortControlResponse Response;
 #define QUERY_PCI_ABSENT 2
 #define ADD_SOCK_PATH_TAKEN 1
 #define ADD_SOCK_VF_TAKEN (-17)
+#define ADD_SOCK_NO_RELAY 2
 
 static Response *ask(const struct cni_req *req, Request *r)
 {
@@ -83,6 +84,9 @@ enum fwd_result fwd_add_sock(const struct cni_req *req, const char *path, const 
 	} else if (code == ADD_SOCK_VF_TAKEN) {
 		cni_set_error(err, CNI_ERR_REFUSED, "virtio-forwarder refused the device",
 			"%s is already relayed to another socket", device_id);
+	} else if (code == ADD_SOCK_NO_RELAY) {
+		cni_set_error(err, CNI_ERR_REFUSED, "virtio-forwarder has no free relay",
+			"add_sock %s: every relay is taken (or the daemon runs without dynamic sockets)", path);
 	} else {
 		cni_set_error(err, CNI_ERR_REFUSED, "virtio-forwarder refused the socket",
 			"add_sock %s with %s: error %d (see the daemon's log)", path, device_id, code);
