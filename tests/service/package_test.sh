@@ -54,6 +54,14 @@ wait_for 30 grep -q "ready:" "$WORK/svc.log" || fail "installed service did not 
 [ "$(readlink -f /usr/lib64/virtio-forwarder/virtioforwarder_port_control.py)" = \
 	/usr/lib/virtio-forwarder/port_control ] || fail "no /usr/lib64/virtio-forwarder alias"
 [ -S "$WORK/sock/virtio-forwarder2.sock" ] || fail "static sockets of the shipped config"
+# the CNI plugin where container runtimes look for plugins, answering
+[ "$(readlink -f /opt/cni/bin/virtio-forwarder-cni)" = /usr/lib/virtio-forwarder/virtio-forwarder-cni ] ||
+	fail "no /opt/cni/bin/virtio-forwarder-cni"
+echo '{"cniVersion":"1.1.0"}' | CNI_COMMAND=VERSION /opt/cni/bin/virtio-forwarder-cni |
+	grep '"1.1.0"' >/dev/null || fail "CNI VERSION"
+echo "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"type\":\"virtio-forwarder-cni\",
+	\"controlEndpoint\":\"ipc://$WORK/ep/port_control\"}" |
+	CNI_COMMAND=STATUS /opt/cni/bin/virtio-forwarder-cni || fail "CNI STATUS against the service"
 kill -TERM $svc
 rc=0
 wait $svc || rc=$?
