@@ -213,6 +213,7 @@ static int publish_units(struct relay *r, enum relay_dir_kind kind, uint16_t n, 
 		u[q].n_units = n;
 		u[q].guest_pairs = r->guest_pairs > 0 ? r->guest_pairs : 1;
 		u[q].next_queue = 0;
+		stall_reset(&u[q]);
 		/* VF->VM: what the relay is made for (the VF delivered it) and
 		 * the guest's buffers hold; VM->VF: what the VF takes as well
 		 * (net_tap of 22.11 takes 1504 at most and would refuse more) */
@@ -530,6 +531,21 @@ static void vm_queues(struct relay *r, uint64_t seq)
 	republish_vm_to_vf(r);
 }
 
+/* A worker backed off guest vring qid (stall.c): said once per guest
+ * connection, as a hostile guest could stall and unstall at will; the
+ * stalled_queue counter has every one. */
+static void vm_stalled(struct relay *r, unsigned qid)
+{
+	if (r->stall_logged_seq == r->conn_seq_seen + 1)
+		return;
+	r->stall_logged_seq = r->conn_seq_seen + 1;
+	LOG(WARNING,
+		"relay %u: guest TX queue %u keeps entries the vhost library refuses "
+		"(a malformed descriptor chain): retried after %u ms, doubling up to %u ms "
+		"while it refuses; counted in vm_to_vf.stalled_queue, said once per guest "
+		"connection", r->id, qid / 2, RELAY_STALL_MIN_US / 1000, RELAY_STALL_MAX_US / 1000);
+}
+
 void relay_process_events(void)
 {
 	struct relay_event ev;
@@ -548,6 +564,8 @@ void relay_process_events(void)
 			vm_up(r, ev.seq);
 		else if (ev.type == EV_VM_QUEUES)
 			vm_queues(r, ev.seq);
+		else if (ev.type == EV_VM_STALL)
+			vm_stalled(r, (unsigned)ev.seq);
 		else
 			vm_down(r);
 	}
