@@ -75,6 +75,9 @@ struct relay_info {
 	/* events handled for this relay, kept across VF changes */
 	uint64_t vf_resets;   /* RESET: port reset, reconfigured, restarted */
 	uint64_t vf_removals; /* RMV: the VF (or a bond member) detached */
+	/* DPDK log lines about this relay's socket (librte_vhost's) that the
+	 * log rate limit suppressed (src/log_limit.c), kept across guests */
+	uint64_t log_suppressed;
 };
 
 struct relay_params {

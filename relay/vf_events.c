@@ -312,6 +312,7 @@ void vf_events_info(const struct relay *r, struct relay_info *info)
 {
 	info->vf_resets = r->vf_resets;
 	info->vf_removals = r->vf_removals;
+	info->log_suppressed = log_suppressed_for(r->socket_path);
 	if (r->dpdk_state == DPDK_UNINIT)
 		return;
 	info->vf_link_up = r->vf_link_up;

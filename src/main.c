@@ -278,5 +278,6 @@ int main(int argc, char **argv)
 	options_free(&cfg);
 	if (sig_fd >= 0)
 		close(sig_fd);
+	log_close();
 	return status;
 }
