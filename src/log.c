@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <rte_common.h>
+#include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_ring.h>
 
@@ -30,7 +31,7 @@ static bool log_to_journal; /* stdout is journald's: "<level>" prefixes carry pr
 /* A message can reach the cookie in pieces; keep a line until its '\n'.
  * The cookie runs under the log stream's lock (vfprintf, fflush), so one
  * thread at a time fills it and produces into the queue below. */
-#define LINE_MAX_LEN 1024
+#define LINE_MAX_LEN 512
 static char line[LINE_MAX_LEN];
 static size_t line_len;
 
@@ -41,7 +42,7 @@ static const char level_char[] = "x!^*#-?.";
  * on the stream lock another thread holds while it waits. Slots are used
  * in order: a ring of QUEUE_LEN entries has at most QUEUE_LEN - 1 queued
  * plus the one being written, so 2 * QUEUE_LEN slots never collide. */
-#define QUEUE_LEN 256
+#define QUEUE_LEN 1024
 struct queued_line {
 	int level; /* syslog's */
 	uint16_t len;
@@ -110,9 +111,17 @@ static void put_line(int lvl, const char *s, size_t len)
 	q->level = lvl;
 	q->len = (uint16_t)RTE_MIN(len, sizeof(q->text));
 	memcpy(q->text, s, q->len);
-	if (rte_ring_sp_enqueue(queue, q) < 0) {
-		atomic_fetch_add_explicit(&lost, 1, memory_order_relaxed);
-		return;
+	/* a worker never waits; another thread (control: a stats dump is
+	 * thousands of lines) waits up to a second for the writer */
+	unsigned lcore = rte_lcore_id();
+	bool may_wait = lcore == LCORE_ID_ANY || lcore == rte_get_main_lcore();
+	for (unsigned tries = 0; rte_ring_sp_enqueue(queue, q) < 0; tries++) {
+		if (!may_wait || tries >= 10000) {
+			atomic_fetch_add_explicit(&lost, 1, memory_order_relaxed);
+			return;
+		}
+		sem_post(&queue_sem);
+		nanosleep(&(struct timespec){.tv_nsec = 100000}, NULL);
 	}
 	produced++;
 	sem_post(&queue_sem);
