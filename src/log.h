@@ -29,8 +29,9 @@ void log_close(void);
 
 /* log_limit.c: DPDK's lines (not the daemon's own types) pass a token
  * bucket per (log type, "(tag)" in the line: librte_vhost's socket path):
- * LOG_LIMIT_BURST lines at once, LOG_LIMIT_PER_SEC a second after that. */
-#define LOG_LIMIT_BURST 50
+ * LOG_LIMIT_BURST lines at once (a guest connecting makes ~60 of
+ * librte_vhost's), LOG_LIMIT_PER_SEC a second after that. */
+#define LOG_LIMIT_BURST 200
 #define LOG_LIMIT_PER_SEC 5
 /* Under the log stream's lock: true if the line may be written; then
  * summary holds a line to write first ("N lines suppressed") or "". */

@@ -330,7 +330,9 @@ class Frontend:
                          bytes([10, 0, 0, 2]))
         tcp = struct.pack("!HHIIBBHHH", 1234, 80, 0, 0, 0x50, 0x10, 1024, 0, 0)
         frame = bytes.fromhex("020000000002" "020000000001" "0800") + ip + tcp
-        hdr = struct.pack("<BBHHHHH", 0, 5, 0, 0, 0, 0, 0)  # flags, gso_type 5, ..., num_buffers
+        # flags 0, gso_type 5 (none such), hdr_len, gso_size (librte_vhost
+        # looks at the type only with a size), csum_start/offset, num_buffers
+        hdr = struct.pack("<BBHHHHH", 0, 5, 54, 1400, 0, 0, 0)
         for i in range(NBUF):
             off = TX_BUFS + i * BUF
             self.mem[off:off + HDR + len(frame)] = hdr + frame
