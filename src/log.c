@@ -181,6 +181,7 @@ static void writer_start(void)
 		return;
 	pthread_setname_np(writer, "vfwd-log");
 	atomic_store_explicit(&writer_running, true, memory_order_release);
+	atexit(log_close); /* what is queued is written on every exit() path */
 }
 
 int log_open(bool to_syslog)
