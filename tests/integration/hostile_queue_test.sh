@@ -127,6 +127,8 @@ grep -m1 "keeps entries the vhost library refuses" "$WORK/d.log"
 
 # ---- the neighbour, the daemon, the mbufs ----
 kill -0 "$DAEMON_PID_d" || fail "daemon died"
+n1=$(daemon_stat d relay_1.vm_to_vf.stalled_queue)
+[ "$n1" = 0 ] || fail "the neighbour's healthy queue counted $n1 stalls"
 wait_for 10 ping_ok "$NS_VF" 10.99.0.2 1 || fail "neighbour stopped forwarding"
 fe close
 wait_stat d relay_0.vm_to_vf.internal_state VIRTIO_UNINIT 20 || fail "hostile guest not gone"
