@@ -45,6 +45,9 @@
 	X(pkts_segmented, pkts_segmented, pkts_segmented, "segmented_packets", NULL,              \
 		"guest TSO frames a relay direction cut in software")                             \
 	X(pkts_segments, pkts_segments, pkts_segments, "segments_packets", NULL,                  \
-		"segments those frames became")
+		"segments those frames became")                                                   \
+	/* VM->VF: a guest TX queue refused its entries and was backed off */                     \
+	X(stalled_queue, stalled_queue, stalled_queue, "stalled_queue_events", NULL,              \
+		"times a guest TX queue showed entries librte_vhost refused and was backed off")
 
 #endif

@@ -212,6 +212,10 @@ static void write_vf(FILE *out, const Virtioforwarder__StatsResponse *r)
 			"VFs or bond members a relay lost by their device's removal event",
 			offsetof(Virtioforwarder__RelayState, vf_removals),
 			offsetof(Virtioforwarder__RelayState, has_vf_removals)},
+		{"virtio_forwarder_log_suppressed_total",
+			"DPDK log lines about a relay's socket that the log rate limit suppressed",
+			offsetof(Virtioforwarder__RelayState, log_suppressed),
+			offsetof(Virtioforwarder__RelayState, has_log_suppressed)},
 	};
 	for (size_t k = 0; k < sizeof(events) / sizeof(events[0]); k++) {
 		family(out, events[k].name, "counter", events[k].help);

@@ -173,6 +173,7 @@ static void print_flat(const Virtioforwarder__StatsResponse *r)
 		}
 		flat_field(relay, &rs->base, "vf_resets");
 		flat_field(relay, &rs->base, "vf_removals");
+		flat_field(relay, &rs->base, "log_suppressed");
 		if (rs->vf_to_vm != NULL)
 			flat_queues(relay, "vf_to_vm", rs->vf_to_vm->queue, rs->vf_to_vm->n_queue);
 		if (rs->vm_to_vf != NULL)

@@ -139,6 +139,7 @@ static void fill(struct relay_msg *m, const struct relay_info *ri, const struct 
 	}
 	SET(&m->rs, vf_resets, ri->vf_resets);
 	SET(&m->rs, vf_removals, ri->vf_removals);
+	SET(&m->rs, log_suppressed, ri->log_suppressed);
 	if (m->cpu.has_vf_to_vm || m->cpu.has_vm_to_vf)
 		m->rs.cpu = &m->cpu;
 }

@@ -54,4 +54,15 @@ static inline bool offload_needs_help(struct rte_mbuf *const *pkts, uint16_t n, 
 	return (need & ~vf_capa) != 0;
 }
 
+/* stall.c: guest TX queues that refuse their entries (worker, cold path) */
+/* Dequeue of guest vring qid (slot of u) gave nothing: if it has entries,
+ * count a refusal, and back it off after RELAY_STALL_POLLS in a row. */
+void stall_refused(struct relay_unit *u, int vid, uint16_t qid, uint16_t slot);
+/* A slot with stall_suspect set: true while it is backed off (skip it). */
+bool stall_skip(struct relay_unit *u, uint16_t slot);
+/* The slot moved packets again: it is healthy. */
+void stall_moved(struct relay_unit *u, uint16_t slot);
+/* Control thread, unpublished unit: forget every stall. */
+void stall_reset(struct relay_unit *u);
+
 #endif

@@ -302,15 +302,23 @@ unsigned fwd_vm_to_vf(struct relay_unit *u)
 	if (unlikely(vid < 0))
 		return 0;
 	/* one guest TX ring per pass, round robin over this unit's share */
-	uint16_t q = (uint16_t)(u->queue + u->next_queue * u->n_units);
+	uint16_t slot = u->next_queue;
+	uint16_t q = (uint16_t)(u->queue + slot * u->n_units);
 	if (unlikely(u->guest_pairs > u->n_units)) {
 		u->next_queue++;
 		if (u->queue + u->next_queue * u->n_units >= u->guest_pairs)
 			u->next_queue = 0;
 	}
-	uint16_t n = rte_vhost_dequeue_burst(vid, 2 * q + 1, u->pool, pkts, RELAY_BURST);
-	if (n == 0)
+	/* a queue whose head chain librte_vhost refuses is polled rarely */
+	if (unlikely(u->stall_suspect & (1u << slot)) && stall_skip(u, slot))
 		return 0;
+	uint16_t n = rte_vhost_dequeue_burst(vid, 2 * q + 1, u->pool, pkts, RELAY_BURST);
+	if (n == 0) {
+		stall_refused(u, vid, (uint16_t)(2 * q + 1), slot);
+		return 0;
+	}
+	if (unlikely(u->stall_suspect))
+		stall_moved(u, slot);
 	/* the burst's summary: its bytes, longest frame and offload requests
 	 * (our only per-packet work on this path, so kept to three fields) */
 	uint64_t bytes = 0, ol = 0;

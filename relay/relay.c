@@ -483,6 +483,21 @@ static void vf_event(enum relay_event_type type, uint64_t seq)
 	}
 }
 
+/* A worker backed off guest vring qid (stall.c): said once per guest
+ * connection, as a hostile guest could stall and unstall at will; the
+ * stalled_queue counter has every one. */
+static void vm_stalled(struct relay *r, unsigned qid)
+{
+	if (r->stall_logged_seq == r->conn_seq_seen + 1)
+		return;
+	r->stall_logged_seq = r->conn_seq_seen + 1;
+	LOG(WARNING,
+		"relay %u: guest TX queue %u keeps entries the vhost library refuses "
+		"(a malformed descriptor chain): retried after %u ms, doubling up to %u ms "
+		"while it refuses; counted in vm_to_vf.stalled_queue, said once per guest "
+		"connection", r->id, qid / 2, RELAY_STALL_MIN_US / 1000, RELAY_STALL_MAX_US / 1000);
+}
+
 void relay_process_events(void)
 {
 	struct relay_event ev;
@@ -498,6 +513,8 @@ void relay_process_events(void)
 			vm_up(r, ev.seq);
 		else if (ev.type == EV_VM_QUEUES)
 			vm_queues(r, ev.seq);
+		else if (ev.type == EV_VM_STALL)
+			vm_stalled(r, (unsigned)ev.seq);
 		else
 			vm_down(r);
 	}

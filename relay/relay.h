@@ -76,6 +76,9 @@ struct relay_info {
 	/* events handled for this relay, kept across VF changes */
 	uint64_t vf_resets;   /* RESET: port reset, reconfigured, restarted */
 	uint64_t vf_removals; /* RMV: the VF (or a bond member) detached */
+	/* DPDK log lines about this relay's socket (librte_vhost's) that the
+	 * log rate limit suppressed (src/log_limit.c), kept across guests */
+	uint64_t log_suppressed;
 };
 
 struct relay_params {
@@ -90,6 +93,9 @@ struct relay_params {
 	gid_t socket_gid;
 	unsigned idle_sleep_max_us;
 	bool idle_interrupts; /* idle workers sleep until a kick or interrupt */
+	/* log lines suppressed for a relay's socket (the daemon's log rate
+	 * limit, src/log_limit.c); NULL: none counted */
+	uint64_t (*log_suppressed)(const char *socket_path);
 };
 
 /* Why an operation failed: the step that did, for the control plane's

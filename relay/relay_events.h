@@ -14,6 +14,7 @@ enum relay_event_type {
 	EV_VM_NEW,
 	EV_VM_DESTROY,
 	EV_VM_QUEUES,
+	EV_VM_STALL, /* a worker backed off a guest TX queue (seq: the vring) */
 	EV_VF_LSC,   /* RTE_ETH_EVENT_INTR_LSC */
 	EV_VF_RESET, /* RTE_ETH_EVENT_INTR_RESET */
 	EV_VF_RMV,   /* RTE_ETH_EVENT_INTR_RMV */

@@ -35,6 +35,14 @@
  * NIC ring would. Time, not passes: a guest vCPU or a VM process loses its
  * CPU for milliseconds, however fast the worker polls. */
 #define RELAY_STASH_MAX_US 10000
+/* A guest TX queue that shows entries librte_vhost takes none of (a chain
+ * it refuses stays at the head for ever and is walked again on each poll)
+ * this many polls in a row is backed off: polled again after
+ * RELAY_STALL_MIN_US, then twice as long each time it still refuses, up to
+ * RELAY_STALL_MAX_US; it is polled normally again once it moves (stall.c) */
+#define RELAY_STALL_POLLS 4
+#define RELAY_STALL_MIN_US 1000
+#define RELAY_STALL_MAX_US 128000
 
 /* The guest's RX queues a VF->VM unit may fill: bit q set while the guest
  * has RX queue q (vring 2q) enabled. One per relay, read by its units. */
@@ -75,11 +83,19 @@ struct relay_unit {
 	uint8_t n_rxq;                /* VF->VM: enabled guest RX queues, and which */
 	uint8_t rxq[RELAY_MAX_QUEUES];
 	uint64_t stash_deadline;      /* TSC: drop the stash if nothing drains by then */
+	uint32_t stall_suspect;       /* VM->VF: bit slot: guest TX queue slot (next_queue)
+				       * refused entries lately, or is backed off (stall.c) */
 	struct relay_counters c;
 	/* VM->VF with software TSO: dequeued frames not segmented yet */
 	uint16_t pend_head, pend_n;
 	struct rte_mbuf *pend[RELAY_BURST];
 	struct rte_mbuf *stash[RELAY_STASH]; /* packets the other side had no room for */
+	/* VM->VF, per guest TX queue slot (next_queue): its stall (stall.c) */
+	struct txq_stall {
+		uint64_t retry_tsc;  /* backed off until then */
+		uint32_t backoff_us; /* 0: not backed off */
+		uint16_t refused;    /* polls in a row with entries and nothing taken */
+	} stall[RELAY_MAX_QUEUES];
 	/* control only */
 	int cpu;         /* worker lcore, -1: unpublished */
 	int planned_cpu; /* VF->VM of a stopped VF: where it will run (stats) */
@@ -111,6 +127,7 @@ struct relay {
 	uint64_t vf_tx_capa;     /* TX offloads the VF does in hardware */
 	uint32_t guest_max_frame; /* longest frame the guest's RX buffers take */
 	uint64_t conn_seq_seen;  /* conn_seq of the VM the control thread took */
+	uint64_t stall_logged_seq; /* conn_seq_seen + 1 of the connection whose stall was logged */
 	bool vf_link_up;         /* the VF's link as last seen (vf_events.c) */
 	uint32_t vf_link_speed;  /* Mbps, 0: down or unknown */
 	uint64_t vf_resets;      /* RESET events handled; kept across VFs */

@@ -75,6 +75,8 @@ int relay_get_info(unsigned id, struct relay_info *info)
 	info->guest_txq_enabled = r->guest_txq_enabled;
 	vfwd_unlock(&relay_registry_lock);
 	vf_events_info(r, info);
+	if (relay_cfg.log_suppressed != NULL && r->socket_path != NULL)
+		info->log_suppressed = relay_cfg.log_suppressed(r->socket_path);
 	return 0;
 }
 

@@ -69,6 +69,7 @@ int units_publish(struct relay *r, enum relay_dir_kind kind, uint16_t n, int num
 		u[q].n_units = n;
 		u[q].guest_pairs = r->guest_pairs > 0 ? r->guest_pairs : 1;
 		u[q].next_queue = 0;
+		stall_reset(&u[q]);
 		/* VF->VM: what the relay is made for (the VF delivered it) and
 		 * the guest's buffers hold; VM->VF: what the VF takes as well
 		 * (net_tap of 22.11 takes 1504 at most and would refuse more) */

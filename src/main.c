@@ -101,6 +101,7 @@ static int start_relays(const struct vfwd_config *cfg, uid_t uid, gid_t gid)
 		.socket_gid = gid,
 		.idle_sleep_max_us = cfg->idle_sleep_max_us,
 		.idle_interrupts = cfg->idle_interrupts,
+		.log_suppressed = log_suppressed_for,
 		.vf_queues = cfg->vf_queues,
 	};
 	int ret = relay_init(&p);
@@ -295,5 +296,6 @@ int main(int argc, char **argv)
 	options_free(&cfg);
 	if (sig_fd >= 0)
 		close(sig_fd);
+	log_close();
 	return status;
 }

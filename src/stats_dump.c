@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "log.h"
 #include "relay.h"
 
 /* name (vf_to_vm's, vm_to_vf's) and place of every counter (counters.h) */
@@ -84,9 +85,12 @@ void stats_dump(FILE *out)
 			id, ri.guest_rxq_enabled, id, ri.guest_txq_enabled);
 		fprintf(out, "relay_%u.vf_resets=%" PRIu64 "\nrelay_%u.vf_removals=%" PRIu64 "\n", id,
 			ri.vf_resets, id, ri.vf_removals);
+		fprintf(out, "relay_%u.log_suppressed=%" PRIu64 "\n", id, ri.log_suppressed);
 		queue_lines(out, id, "vf_to_vm", ri.vf_to_vm_q, ri.n_vf_to_vm_queues);
 		queue_lines(out, id, "vm_to_vf", ri.vm_to_vf_q, ri.n_vm_to_vf_queues);
 	}
+	/* every DPDK line the rate limit held back, a relay's or not */
+	fprintf(out, "log_suppressed=%" PRIu64 "\n", log_suppressed_total());
 	unsigned cpus[128];
 	unsigned n = relay_worker_cpus(cpus, 128);
 	for (unsigned i = 0; i < n; i++) {

@@ -127,6 +127,7 @@ static int on_relay(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "vf_tx_errors", ri.vf_tx_errors);
 		rte_tel_data_add_dict_u64(d, "vf_resets", ri.vf_resets);
 		rte_tel_data_add_dict_u64(d, "vf_removals", ri.vf_removals);
+		rte_tel_data_add_dict_u64(d, "log_suppressed", ri.log_suppressed);
 		add_dir(d, "vf_to_vm", &ri.vf_to_vm);
 		add_dir(d, "vm_to_vf", &ri.vm_to_vf);
 	}

@@ -26,6 +26,20 @@ Commands (reply "ok ..." or "err ..."):
   fix_desc                undo poke_desc
   close                   close the socket (the guest goes away)
   quit
+
+Hostile TX chains (issue 16: log volume, stalled queues; see the block
+"hostile guest" below). VFE_QSIZE in the environment sets both rings' size
+(default 256, up to 32768; descriptors share 256 buffers):
+  offload                 negotiate CSUM and HOST_TSO4 at the next connect
+                          (when offered), so headers' GSO fields are read
+  gso_bad N               send N TCP/IPv4 frames whose header has an
+                          unsupported gso_type, in ring-sized batches, each
+                          waited for; "ok SENT"
+  chain KIND              post one chain the back-end must refuse at the
+                          TX ring's head and kick: loop, oob_addr,
+                          zero_len_loop, indirect_short, indirect_loop,
+                          indirect_oob; "ok HEAD"
+  txring                  TX ring: "ok AVAIL_IDX USED_IDX"
 """
 import ctypes
 import mmap
@@ -34,6 +48,7 @@ import select
 import socket
 import struct
 import sys
+import time
 
 # vhost-user requests
 GET_FEATURES, SET_FEATURES, SET_OWNER = 1, 2, 3
@@ -55,14 +70,28 @@ VRING_DESC_F_WRITE = 2
 VRING_AVAIL_F_NO_INTERRUPT = 1
 VRING_USED_F_NO_NOTIFY = 1
 
-QSIZE = 256
+QSIZE = int(os.environ.get("VFE_QSIZE", "256"))
+NBUF = min(QSIZE, 256)  # buffers per ring; descriptor i uses buffer i % NBUF
 BUF = 2048
 HDR = 12  # virtio_net_hdr_mrg_rxbuf: VERSION_1 is negotiated
-MEM_SIZE = 2 << 20
+
+
+def _ring_layout(base):
+    desc = base
+    avail = desc + 16 * QSIZE
+    used = (avail + 6 + 2 * QSIZE + 0xFFF) & ~0xFFF
+    end = (used + 6 + 8 * QSIZE + 0xFFF) & ~0xFFF
+    return (desc, avail, used), end
+
+
 # layout of the region (guest physical = offset)
-RINGS = [(0x0000, 0x1000, 0x2000), (0x4000, 0x5000, 0x6000)]  # desc, avail, used
-RX_BUFS = 0x10000
-TX_BUFS = RX_BUFS + QSIZE * BUF
+_r0, _end0 = _ring_layout(0)
+_r1, _end1 = _ring_layout(_end0)
+RINGS = [_r0, _r1]  # desc, avail, used
+RX_BUFS = (_end1 + 0xFFFF) & ~0xFFFF
+TX_BUFS = RX_BUFS + NBUF * BUF
+SCRATCH = TX_BUFS + NBUF * BUF  # 64 KB for crafted indirect tables
+MEM_SIZE = ((SCRATCH + 0x10000) + (2 << 20) - 1) & ~((2 << 20) - 1)
 FRAME = bytes.fromhex("ffffffffffff020000000001" "0800") + bytes(46)  # 60 bytes
 
 
@@ -77,6 +106,7 @@ class Frontend:
         self.mem = None
         self.fd = -1
         self.fds = []
+        self.extra_features = 0  # "offload" (hostile block) sets it
         self.reset_counters()
 
     def reset_counters(self):
@@ -148,7 +178,7 @@ class Frontend:
         # RX ring: every descriptor a device-writable buffer, all posted
         d, a, _ = RINGS[0]
         for i in range(QSIZE):
-            struct.pack_into("<QIHH", self.mem, d + 16 * i, RX_BUFS + i * BUF, BUF, VRING_DESC_F_WRITE, 0)
+            struct.pack_into("<QIHH", self.mem, d + 16 * i, RX_BUFS + i % NBUF * BUF, BUF, VRING_DESC_F_WRITE, 0)
             self.put16(a + 4 + 2 * i, i)
         self.put16(a, VRING_AVAIL_F_NO_INTERRUPT)
         self.rx_avail = QSIZE
@@ -156,9 +186,10 @@ class Frontend:
         self.rx_used = 0
         # TX ring: descriptor i always points at buffer i, posted on demand
         d, a, _ = RINGS[1]
-        for i in range(QSIZE):
+        for i in range(NBUF):
             self.mem[TX_BUFS + i * BUF:TX_BUFS + i * BUF + HDR + len(FRAME)] = bytes(HDR) + FRAME
-            struct.pack_into("<QIHH", self.mem, d + 16 * i, TX_BUFS + i * BUF, HDR + len(FRAME), 0, 0)
+        for i in range(QSIZE):
+            struct.pack_into("<QIHH", self.mem, d + 16 * i, TX_BUFS + i % NBUF * BUF, HDR + len(FRAME), 0, 0)
         self.put16(a, VRING_AVAIL_F_NO_INTERRUPT)
         self.tx_avail = self.tx_used = 0
         self.tx_free = list(range(QSIZE))
@@ -194,7 +225,8 @@ class Frontend:
         proto = self.get_u64(GET_PROTOCOL_FEATURES)
         self.send(SET_PROTOCOL_FEATURES, struct.pack("<Q", proto & PROTOCOL_F_REPLY_ACK))
         self.acks = bool(proto & PROTOCOL_F_REPLY_ACK)
-        self.must(SET_FEATURES, struct.pack("<Q", VIRTIO_F_VERSION_1 | VHOST_USER_F_PROTOCOL_FEATURES))
+        self.must(SET_FEATURES, struct.pack("<Q", VIRTIO_F_VERSION_1 | VHOST_USER_F_PROTOCOL_FEATURES |
+                                            (feats & self.extra_features)))
         self.must(SET_MEM_TABLE, struct.pack("<II", 1, 0) + struct.pack("<QQQQ", 0, MEM_SIZE, self.base, 0),
                   [self.fd])
         for ring in (0, 1):
@@ -287,7 +319,89 @@ class Frontend:
     def fix_desc(self):
         d, _, _ = RINGS[0]
         for i in range(QSIZE):
-            self.put64(d + 16 * i, RX_BUFS + i * BUF)
+            self.put64(d + 16 * i, RX_BUFS + i % NBUF * BUF)
+
+    # ---- hostile guest (issue 16, items 4 and 6) ----
+    # What a malicious guest's TX ring may hold: headers librte_vhost logs
+    # about, and chains it refuses and leaves at the ring's head for ever.
+    def send_gso_bad(self, n):
+        """n TCP/IPv4 frames with gso_type 5 (none such) in their header."""
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 0, 0, 64, 6, 0, bytes([10, 0, 0, 1]),
+                         bytes([10, 0, 0, 2]))
+        tcp = struct.pack("!HHIIBBHHH", 1234, 80, 0, 0, 0x50, 0x10, 1024, 0, 0)
+        frame = bytes.fromhex("020000000002" "020000000001" "0800") + ip + tcp
+        # flags 0, gso_type 5 (none such), hdr_len, gso_size (librte_vhost
+        # looks at the type only with a size), csum_start/offset, num_buffers
+        hdr = struct.pack("<BBHHHHH", 0, 5, 54, 1400, 0, 0, 0)
+        for i in range(NBUF):
+            off = TX_BUFS + i * BUF
+            self.mem[off:off + HDR + len(frame)] = hdr + frame
+        d, _, _ = RINGS[1]
+        for i in range(QSIZE):
+            struct.pack_into("<I", self.mem, d + 16 * i + 8, HDR + len(frame))
+        sent = 0
+        while sent < n:
+            k = min(n - sent, len(self.tx_free), 128)
+            self.send_frames(k)
+            sent += k
+            deadline = time.time() + 10
+            while self.tx_done < self.tx_posted:
+                if time.time() > deadline:
+                    raise RuntimeError("back-end took %d of %d" % (self.tx_done, self.tx_posted))
+                time.sleep(0.0005)
+                self.reap()
+        return "%d" % sent
+
+    def post_chain(self, kind):
+        """One chain the back-end must refuse, at the TX ring's next slot."""
+        d, a, u = RINGS[1]
+        if len(self.tx_free) < 2:
+            raise RuntimeError("no free TX descriptors")
+        i, j = self.tx_free.pop(), self.tx_free.pop()
+        NEXT, INDIRECT = 1, 4
+        desc = lambda k, addr, ln, fl, nx: struct.pack_into("<QIHH", self.mem, d + 16 * k, addr, ln, fl, nx)
+        ind = lambda k, addr, ln, fl, nx: struct.pack_into("<QIHH", self.mem, SCRATCH + 16 * k, addr, ln, fl, nx)
+        buf = TX_BUFS + (i % NBUF) * BUF
+        if kind == "loop":  # i -> j -> i -> ...
+            desc(i, buf, HDR + 60, NEXT, j)
+            desc(j, buf, 60, NEXT, i)
+        elif kind == "oob_addr":  # a buffer far outside guest memory
+            desc(i, 1 << 40, HDR + 60, 0, 0)
+        elif kind == "zero_len_loop":  # nothing mapped: walked to the ring's size
+            desc(i, buf, 0, NEXT, j)
+            desc(j, buf, 0, NEXT, i)
+        elif kind == "indirect_short":  # a table shorter than one descriptor
+            ind(0, buf, HDR + 60, 0, 0)
+            desc(i, SCRATCH, 8, INDIRECT, 0)
+        elif kind == "indirect_loop":  # a table whose entries loop
+            ind(0, buf, HDR + 60, NEXT, 1)
+            ind(1, buf, 60, NEXT, 0)
+            desc(i, SCRATCH, 32, INDIRECT, 0)
+        elif kind == "indirect_oob":  # a table outside guest memory
+            desc(i, 1 << 40, 32, INDIRECT, 0)
+        else:
+            raise RuntimeError("unknown chain " + kind)
+        self.put16(a + 4 + 2 * (self.tx_avail % QSIZE), i)
+        self.tx_avail = (self.tx_avail + 1) & 0xFFFF
+        self.put16(a + 2, self.tx_avail)
+        self.tx_posted += 1
+        os.write(self.tx_kick, struct.pack("<Q", 1))
+        return "%d" % i
+
+
+def hostile_command(fe, cmd, args):
+    """The hostile-guest commands; None if cmd is not one of them."""
+    if cmd == "offload":
+        fe.extra_features = (1 << 0) | (1 << 11)  # VIRTIO_NET_F_CSUM, HOST_TSO4
+        return ""
+    if cmd == "gso_bad":
+        return fe.send_gso_bad(int(args[0]))
+    if cmd == "chain":
+        return fe.post_chain(args[0])
+    if cmd == "txring":
+        _, a, u = RINGS[1]
+        return "%d %d" % (fe.u16(a + 2), fe.u16(u + 2))
+    return None
 
 
 def main():
@@ -337,7 +451,9 @@ def main():
                 print("ok", file=out, flush=True)
                 break
             else:
-                raise RuntimeError("unknown command " + cmd)
+                reply = hostile_command(fe, cmd, args)
+                if reply is None:
+                    raise RuntimeError("unknown command " + cmd)
             print(("ok " + reply).strip(), file=out, flush=True)
         except Exception as e:  # the test reads the reason
             print("err %s: %s" % (type(e).__name__, e), file=out, flush=True)
