@@ -3,6 +3,7 @@
  * no allocation; counters have a single writer (this worker). */
 #include <rte_ethdev.h>
 #include <rte_vhost.h>
+#include <linux/virtio_config.h>
 
 #include "relay_int.h"
 
@@ -273,6 +274,43 @@ static unsigned send_pending(struct relay_unit *u, int port)
 	return taken;
 }
 
+/* With a linear buffer required (vm.c), librte_vhost consumes a guest TX
+ * chain it cannot fit (over the ~64 KB it may allocate, or nothing after
+ * the virtio-net header) and returns no mbuf for it: such drops show as
+ * chains consumed but not returned. A split ring's consumed count is
+ * last_avail_idx; a dropped chain ends a burst early, so looking only
+ * after short bursts (full ones add n) sees every drop and costs nothing
+ * at full rate. Packed rings count descriptors, not chains: not counted. */
+static void count_vhost_drops(struct relay_unit *u, int vid, uint16_t q, uint16_t n)
+{
+	uint32_t bit = 1u << q;
+	uint16_t avail, used;
+	if (unlikely(u->chains_vid != vid)) {
+		uint64_t f = 0;
+		rte_vhost_get_negotiated_features(vid, &f);
+		u->chains_vid = vid;
+		u->chains_split = !(f & (1ULL << VIRTIO_F_RING_PACKED));
+		u->chains_known = 0;
+	}
+	if (!u->chains_split)
+		return;
+	if (n == RELAY_BURST && (u->chains_known & bit)) {
+		u->avail_seen[q] += n;
+		return;
+	}
+	if (rte_vhost_get_vring_base(vid, 2 * q + 1, &avail, &used) < 0)
+		return;
+	/* n can exceed the chains consumed by one (a RARP librte_vhost adds
+	 * after a migration); a drop ends the burst, so at most BURST - n */
+	int16_t d = (int16_t)(uint16_t)(avail - u->avail_seen[q] - n);
+	if ((u->chains_known & bit) && d > 0 && d <= RELAY_BURST - n) {
+		COUNT(u->c.pkts_rx, (uint64_t)d);
+		COUNT(u->c.pkts_dropped_bad_chain, (uint64_t)d);
+	}
+	u->chains_known |= bit;
+	u->avail_seen[q] = avail;
+}
+
 unsigned fwd_vm_to_vf(struct relay_unit *u)
 {
 	struct rte_mbuf *pkts[RELAY_BURST];
@@ -298,8 +336,10 @@ unsigned fwd_vm_to_vf(struct relay_unit *u)
 		drop_not_connected(u, u->pend + u->pend_head, u->pend_n);
 		u->pend_head = u->pend_n = 0;
 	}
-	if (unlikely(vid < 0))
+	if (unlikely(vid < 0)) {
+		u->chains_vid = -1; /* a vid is reused by the next connection */
 		return 0;
+	}
 	/* one guest TX ring per pass, round robin over this unit's share */
 	uint16_t q = (uint16_t)(u->queue + u->next_queue * u->n_units);
 	if (unlikely(u->guest_pairs > u->n_units)) {
@@ -308,6 +348,7 @@ unsigned fwd_vm_to_vf(struct relay_unit *u)
 			u->next_queue = 0;
 	}
 	uint16_t n = rte_vhost_dequeue_burst(vid, 2 * q + 1, u->pool, pkts, RELAY_BURST);
+	count_vhost_drops(u, vid, q, n);
 	if (n == 0)
 		return 0;
 	/* the burst's summary: its bytes, longest frame and offload requests

@@ -74,6 +74,13 @@ struct relay_unit {
 	uint8_t n_rxq;                /* VF->VM: enabled guest RX queues, and which */
 	uint8_t rxq[RELAY_MAX_QUEUES];
 	uint64_t stash_deadline;      /* TSC: drop the stash if nothing drains by then */
+	/* VM->VF, split rings: the guest TX chains librte_vhost consumed as of
+	 * the last look, per guest queue (bit q of chains_known: avail_seen[q]
+	 * is valid for device chains_vid), to count the chains it drops itself */
+	int chains_vid;
+	bool chains_split;
+	uint32_t chains_known;
+	uint16_t avail_seen[RELAY_MAX_QUEUES];
 	struct relay_counters c;
 	/* VM->VF with software TSO: dequeued frames not segmented yet */
 	uint16_t pend_head, pend_n;
