@@ -278,9 +278,10 @@ static unsigned send_pending(struct relay_unit *u, int port)
  * chain it cannot fit (over the ~64 KB it may allocate, or nothing after
  * the virtio-net header) and returns no mbuf for it: such drops show as
  * chains consumed but not returned. A split ring's consumed count is
- * last_avail_idx; a dropped chain ends a burst early, so looking only
- * after short bursts (full ones add n) sees every drop and costs nothing
- * at full rate. Packed rings count descriptors, not chains: not counted. */
+ * last_avail_idx, which only grows: adding up what each burst returned
+ * and comparing every RELAY_CHAIN_CHECK polls of a queue finds every drop
+ * (a little later) for one library call per 64 polls, not per poll. Packed
+ * rings count descriptors, not chains: not counted. */
 static void count_vhost_drops(struct relay_unit *u, int vid, uint16_t q, uint16_t n)
 {
 	uint32_t bit = 1u << q;
@@ -294,16 +295,17 @@ static void count_vhost_drops(struct relay_unit *u, int vid, uint16_t q, uint16_
 	}
 	if (!u->chains_split)
 		return;
-	if (n == RELAY_BURST && (u->chains_known & bit)) {
-		u->avail_seen[q] += n;
+	u->avail_seen[q] += n;
+	if (likely(++u->chains_polls[q] < RELAY_CHAIN_CHECK && (u->chains_known & bit)))
 		return;
-	}
+	unsigned polls = u->chains_polls[q];
+	u->chains_polls[q] = 0;
 	if (rte_vhost_get_vring_base(vid, 2 * q + 1, &avail, &used) < 0)
 		return;
-	/* n can exceed the chains consumed by one (a RARP librte_vhost adds
-	 * after a migration); a drop ends the burst, so at most BURST - n */
-	int16_t d = (int16_t)(uint16_t)(avail - u->avail_seen[q] - n);
-	if ((u->chains_known & bit) && d > 0 && d <= RELAY_BURST - n) {
+	/* returned can exceed consumed by one (a RARP librte_vhost adds after
+	 * a migration); a poll consumes at most a burst */
+	int16_t d = (int16_t)(uint16_t)(avail - u->avail_seen[q]);
+	if ((u->chains_known & bit) && d > 0 && (unsigned)d <= polls * RELAY_BURST) {
 		COUNT(u->c.pkts_rx, (uint64_t)d);
 		COUNT(u->c.pkts_dropped_bad_chain, (uint64_t)d);
 	}

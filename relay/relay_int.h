@@ -34,6 +34,9 @@
  * NIC ring would. Time, not passes: a guest vCPU or a VM process loses its
  * CPU for milliseconds, however fast the worker polls. */
 #define RELAY_STASH_MAX_US 10000
+/* VM->VF: polls of a guest TX queue between two looks at how many chains
+ * librte_vhost consumed (the chains it dropped itself are counted then) */
+#define RELAY_CHAIN_CHECK 64
 
 /* The guest's RX queues a VF->VM unit may fill: bit q set while the guest
  * has RX queue q (vring 2q) enabled. One per relay, read by its units. */
@@ -74,13 +77,15 @@ struct relay_unit {
 	uint8_t n_rxq;                /* VF->VM: enabled guest RX queues, and which */
 	uint8_t rxq[RELAY_MAX_QUEUES];
 	uint64_t stash_deadline;      /* TSC: drop the stash if nothing drains by then */
-	/* VM->VF, split rings: the guest TX chains librte_vhost consumed as of
-	 * the last look, per guest queue (bit q of chains_known: avail_seen[q]
-	 * is valid for device chains_vid), to count the chains it drops itself */
+	/* VM->VF, split rings: per guest queue, the TX chains librte_vhost
+	 * consumed as of the last look plus those returned since, and the
+	 * polls since that look (bit q of chains_known: valid for device
+	 * chains_vid); to count the chains it drops itself (fwd.c) */
 	int chains_vid;
 	bool chains_split;
 	uint32_t chains_known;
 	uint16_t avail_seen[RELAY_MAX_QUEUES];
+	uint8_t chains_polls[RELAY_MAX_QUEUES];
 	struct relay_counters c;
 	/* VM->VF with software TSO: dequeued frames not segmented yet */
 	uint16_t pend_head, pend_n;

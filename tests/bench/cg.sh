@@ -29,6 +29,8 @@
 #      txonly with --txonly-multi-flow so that flows differ); the VF's queue
 #      count is the forwarder's choice. Prints queues_used= (the VM's queues
 #      that carried packets in the measured direction, from its xstats).
+#      VM_MBUF_SIZE: the VM's mbuf data room (frames over 2 KB, e.g. a
+#      16000-byte frame the relay receives as a TSO-sized one)
 #      CG_TAG: name of the profile directory (default $FWD); OWN_RE: regex of
 #      the forwarder's own binary for the per-object shares (objshare.sh)
 # prints: dir= size= fwd= pkts= ir= ir_per_pkt= top=<profile of the hottest thread>
@@ -111,7 +113,8 @@ for ((p = 0; p < K; p++)); do
   # shellcheck disable=SC2086
   tp_start "$(vmname $p)" -l 0,1 --main-lcore 1 --file-prefix=${FP}vm$p "${vmmem[@]}" \
     --no-pci ${vm_vdevs[p]} -- -i --nb-cores=1 --total-num-mbufs=$nmb \
-    --port-topology=loop --forward-mode=$vmmode --txpkts=$size "${mq[@]}"
+    --port-topology=loop --forward-mode=$vmmode --txpkts=$size "${mq[@]}" \
+    ${VM_MBUF_SIZE:+--mbuf-size=$VM_MBUF_SIZE}
 done
 for ((p = 0; p < K; p++)); do   # valgrind: slow vhost-user set-up
   tp_wait_log "$(vmname $p)" 'testpmd>' $((60 + 30 * PER)) || exit 1
