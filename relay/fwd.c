@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The packet path: one pass of a relay's queue unit. No locks, no logging,
  * no allocation; counters have a single writer (this worker). */
+#include <string.h>
+
 #include <rte_ethdev.h>
 #include <rte_vhost.h>
 #include <linux/virtio_config.h>
@@ -57,9 +59,48 @@ static inline void stash_fill(struct relay_unit *u, struct rte_mbuf **pkts, uint
 	u->stash_deadline = stash_deadline();
 }
 
+/* VF->VM with --vhost-iommu (vm.c enables librte_vhost's ring statistics
+ * then): did librte_vhost miss IOTLB entries of the guest's RX rings since
+ * the last expired stash? Then the guest's IOMMU, not a full ring, kept
+ * the stash from draining. Only when a stash expires: not per packet. */
+#define VHOST_STATS_MAX 64
+static bool iotlb_missed(struct relay_unit *u, int vid)
+{
+	struct rte_vhost_stat_name names[VHOST_STATS_MAX];
+	struct rte_vhost_stat st[VHOST_STATS_MAX];
+	uint64_t misses = 0;
+	for (uint8_t i = 0; i < u->n_rxq; i++) {
+		uint16_t qid = (uint16_t)(2 * u->rxq[i]);
+		int n = rte_vhost_vring_stats_get_names(vid, qid, names, VHOST_STATS_MAX);
+		if (n <= 0 || n > VHOST_STATS_MAX || rte_vhost_vring_stats_get(vid, qid, st, n) != n)
+			continue;
+		for (int k = 0; k < n; k++)
+			if (st[k].id < (uint64_t)n && strstr(names[st[k].id].name, "iotlb_misses"))
+				misses += st[k].value;
+	}
+	if (u->iotlb_vid != vid) {
+		u->iotlb_vid = vid;
+		u->iotlb_misses_seen = 0;
+	}
+	bool grew = misses > u->iotlb_misses_seen;
+	u->iotlb_misses_seen = misses;
+	return grew;
+}
+
+/* A stash that could not drain in time: whose fault (vid >= 0: VF->VM). */
+static void drop_expired(struct relay_unit *u, int vid, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (vid >= 0 && relay_cfg.vhost_iommu && iotlb_missed(u, vid)) {
+		COUNT(u->c.pkts_dropped_iotlb_miss, n);
+		rte_pktmbuf_free_bulk(pkts, n);
+	} else
+		drop_queue_full(u, pkts, n);
+}
+
 /* sent packets left the stash; true if it is empty now. A stash that has
- * not drained for RELAY_STASH_MAX_US is dropped (true as well). */
-static inline bool stash_advance(struct relay_unit *u, uint16_t sent)
+ * not drained for RELAY_STASH_MAX_US is dropped (true as well). vid: the
+ * guest of a VF->VM unit, -1 for VM->VF. */
+static inline bool stash_advance(struct relay_unit *u, uint16_t sent, int vid)
 {
 	u->stash_head += sent;
 	u->stash_n -= sent;
@@ -70,7 +111,7 @@ static inline bool stash_advance(struct relay_unit *u, uint16_t sent)
 	if (sent > 0)
 		u->stash_deadline = stash_deadline();
 	else if (unlikely((int64_t)(rte_rdtsc() - u->stash_deadline) >= 0)) {
-		drop_queue_full(u, u->stash + u->stash_head, u->stash_n);
+		drop_expired(u, vid, u->stash + u->stash_head, u->stash_n);
 		stash_clear(u);
 		return true;
 	}
@@ -183,7 +224,7 @@ unsigned fwd_vf_to_vm(struct relay_unit *u)
 			stash_clear(u);
 		} else {
 			uint16_t sent = to_vm(u, vid, st, u->stash_n, sum_bytes(st, u->stash_n));
-			if (!stash_advance(u, sent))
+			if (!stash_advance(u, sent, vid))
 				return sent;
 		}
 	}
@@ -328,7 +369,7 @@ unsigned fwd_vm_to_vf(struct relay_unit *u)
 			uint64_t bytes = sum_bytes(st, u->stash_n);
 			uint16_t sent = to_vf(u, port, st, u->stash_n);
 			COUNT(u->c.bytes_tx, bytes - sum_bytes(st + sent, u->stash_n - sent));
-			if (!stash_advance(u, sent))
+			if (!stash_advance(u, sent, -1))
 				return sent;
 		}
 	}

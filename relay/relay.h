@@ -89,6 +89,7 @@ struct relay_params {
 	gid_t socket_gid;
 	unsigned idle_sleep_max_us;
 	bool idle_interrupts; /* idle workers sleep until a kick or interrupt */
+	bool vhost_iommu;     /* offer VIRTIO_F_IOMMU_PLATFORM (vIOMMU guests) */
 };
 
 /* Why an operation failed: the step that did, for the control plane's

@@ -86,6 +86,10 @@ struct relay_unit {
 	uint32_t chains_known;
 	uint16_t avail_seen[RELAY_MAX_QUEUES];
 	uint8_t chains_polls[RELAY_MAX_QUEUES];
+	/* VF->VM with --vhost-iommu: librte_vhost's IOTLB misses on the guest's
+	 * RX rings at the last expired stash, for device iotlb_vid */
+	int iotlb_vid;
+	uint64_t iotlb_misses_seen;
 	struct relay_counters c;
 	/* VM->VF with software TSO: dequeued frames not segmented yet */
 	uint16_t pend_head, pend_n;

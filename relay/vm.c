@@ -167,6 +167,10 @@ int vm_register(const char *path, struct relay_fault *f)
 	flags |= RTE_VHOST_USER_LINEARBUF_SUPPORT;
 	if (relay_cfg.enable_tso)
 		flags |= RTE_VHOST_USER_EXTBUF_SUPPORT;
+	/* vIOMMU guests; the per-ring statistics tell an IOTLB miss from a
+	 * full ring when a stash to the guest expires (fwd.c) */
+	if (relay_cfg.vhost_iommu)
+		flags |= RTE_VHOST_USER_IOMMU_SUPPORT | RTE_VHOST_USER_NET_STATS_ENABLE;
 	uint64_t off = (1ULL << VIRTIO_NET_F_CTRL_RX);
 	struct stat st;
 	int ret;

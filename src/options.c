@@ -15,7 +15,7 @@
 
 #define DEFAULT_EP_DIR "ipc:///var/run/virtio-forwarder/"
 
-enum { OPT_IDLE_SLEEP = 256, OPT_IDLE_INTR, OPT_VF_QUEUES, OPT_HELP };
+enum { OPT_IDLE_SLEEP = 256, OPT_IDLE_INTR, OPT_VF_QUEUES, OPT_VHOST_IOMMU, OPT_HELP };
 
 static const struct option long_opts[] = {
 	{"cpus", required_argument, NULL, 'C'},
@@ -48,6 +48,7 @@ static const struct option long_opts[] = {
 	{"idle-sleep-max-us", required_argument, NULL, OPT_IDLE_SLEEP},
 	{"idle-interrupts", no_argument, NULL, OPT_IDLE_INTR},
 	{"vf-queues", required_argument, NULL, OPT_VF_QUEUES},
+	{"vhost-iommu", no_argument, NULL, OPT_VHOST_IOMMU},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -91,6 +92,9 @@ static const char usage_text[] =
 	"                               to N us between polls (default 0: they spin)\n"
 	"      --vf-queues=N            at most N queue pairs per VF (default 0: one per\n"
 	"                               guest queue pair, as many as the VF has)\n"
+	"      --vhost-iommu            offer IOMMU support to guests (vIOMMU, QEMU\n"
+	"                               iommu_platform=on); costs a lock and a translation\n"
+	"                               lookup per buffer for guests that use it\n"
 	"  -v, --version                print the version and exit\n"
 	"  -O, --ovsdb-sock, -I, --ipc, -0, --zero-copy: legacy, accepted and ignored\n";
 
@@ -468,6 +472,9 @@ enum options_result options_parse(struct vfwd_config *cfg, int argc, char **argv
 			break;
 		case OPT_IDLE_INTR:
 			cfg->idle_interrupts = true;
+			break;
+		case OPT_VHOST_IOMMU:
+			cfg->vhost_iommu = true;
 			break;
 		case OPT_VF_QUEUES:
 			if (parse_uint(optarg, 32, &v) < 0)

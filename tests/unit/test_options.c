@@ -56,6 +56,7 @@ static void test_defaults(void **state)
 	assert_false(c.vhost_client || c.dynamic_sockets || c.enable_jumbo || c.enable_tso);
 	/* idle workers spin, as the original's; sleeping is opt-in */
 	assert_false(c.idle_interrupts);
+	assert_false(c.vhost_iommu);
 	assert_int_equal(c.idle_sleep_max_us, 0);
 	char *p = options_socket_path(&c, 7);
 	assert_string_equal(p, "/tmp/virtio-forwarder7.sock");
@@ -79,9 +80,11 @@ static void test_all_long_options(void **state)
 				 "--enable-jumbo", "--enable-mrgbuf", "--enable-tso",
 				 "--add-pci-vf=0000:05:08.1=4", "--add-pci-vf=net_tap0,iface=x=6",
 				 "--vfio-vf-token=0", "--vhostuser-client", "--dynamic-sockets",
-				 "--same-numa", "--idle-interrupts", "--idle-sleep-max-us=250", NULL),
+				 "--same-numa", "--idle-interrupts", "--idle-sleep-max-us=250",
+				 "--vhost-iommu", NULL),
 		OPTIONS_RUN);
 	assert_true(c.idle_interrupts);
+	assert_true(c.vhost_iommu);
 	assert_int_equal(c.idle_sleep_max_us, 250);
 	assert_true(c.worker_cpus[1] && c.worker_cpus[2] && c.n_worker_cpus == 2);
 	assert_int_equal(c.main_lcore, 3);
