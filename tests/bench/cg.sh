@@ -105,7 +105,7 @@ VM_MB=${VM_MB:-512}
 # the VM took 4096 packets and stopped, and the point measured 0 packets)
 nmb=$((VM_MB * 128)); need=$((PER * Q * CG_QSIZE * 2 + 8192))
 [ "$nmb" -lt "$need" ] && nmb=$need
-mb=$((nmb * 5 / 2048 + 64)); [ "$VM_MB" -lt "$mb" ] && VM_MB=$mb   # ~2.5 KB per mbuf
+mb=$((nmb * (${VM_MBUF_SIZE:-2048} + 512) / 1048576 + 64)); [ "$VM_MB" -lt "$mb" ] && VM_MB=$mb   # ~2.5 KB per 2 KB mbuf
 vmmem=(-m "$VM_MB" --single-file-segments)
 mq=(); [ -n "${QUEUES:-}" ] && mq=(--rxq="$Q" --txq="$Q" --txonly-multi-flow)
 mq+=(--rxd="$CG_QSIZE" --txd="$CG_QSIZE")
