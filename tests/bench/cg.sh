@@ -29,8 +29,6 @@
 #      txonly with --txonly-multi-flow so that flows differ); the VF's queue
 #      count is the forwarder's choice. Prints queues_used= (the VM's queues
 #      that carried packets in the measured direction, from its xstats).
-#      VM_MBUF_SIZE: the VM's mbuf data room (frames over 2 KB, e.g. a
-#      16000-byte frame the relay receives as a TSO-sized one)
 #      CG_TAG: name of the profile directory (default $FWD); OWN_RE: regex of
 #      the forwarder's own binary for the per-object shares (objshare.sh)
 # prints: dir= size= fwd= pkts= ir= ir_per_pkt= top=<profile of the hottest thread>
@@ -105,7 +103,7 @@ VM_MB=${VM_MB:-512}
 # the VM took 4096 packets and stopped, and the point measured 0 packets)
 nmb=$((VM_MB * 128)); need=$((PER * Q * CG_QSIZE * 2 + 8192))
 [ "$nmb" -lt "$need" ] && nmb=$need
-mb=$((nmb * (${VM_MBUF_SIZE:-2048} + 512) / 1048576 + 64)); [ "$VM_MB" -lt "$mb" ] && VM_MB=$mb   # ~2.5 KB per 2 KB mbuf
+mb=$((nmb * 5 / 2048 + 64)); [ "$VM_MB" -lt "$mb" ] && VM_MB=$mb   # ~2.5 KB per mbuf
 vmmem=(-m "$VM_MB" --single-file-segments)
 mq=(); [ -n "${QUEUES:-}" ] && mq=(--rxq="$Q" --txq="$Q" --txonly-multi-flow)
 mq+=(--rxd="$CG_QSIZE" --txd="$CG_QSIZE")
@@ -113,8 +111,7 @@ for ((p = 0; p < K; p++)); do
   # shellcheck disable=SC2086
   tp_start "$(vmname $p)" -l 0,1 --main-lcore 1 --file-prefix=${FP}vm$p "${vmmem[@]}" \
     --no-pci ${vm_vdevs[p]} -- -i --nb-cores=1 --total-num-mbufs=$nmb \
-    --port-topology=loop --forward-mode=$vmmode --txpkts=$size "${mq[@]}" \
-    ${VM_MBUF_SIZE:+--mbuf-size=$VM_MBUF_SIZE}
+    --port-topology=loop --forward-mode=$vmmode --txpkts=$size "${mq[@]}"
 done
 for ((p = 0; p < K; p++)); do   # valgrind: slow vhost-user set-up
   tp_wait_log "$(vmname $p)" 'testpmd>' $((60 + 30 * PER)) || exit 1
