@@ -38,6 +38,15 @@
 	/* over the relay's MTU, the VF's, or the guest's buffers */                              \
 	X(pkts_dropped_too_big, pkts_dropped_too_big, pkts_dropped_too_big, "dropped_packets",    \
 		"too_big", RELAY_DROP_PKTS_HELP)                                                  \
+	/* VM->VF: a guest TX chain librte_vhost consumed and dropped without */ \
+	/* copying: longer than the linear buffer it may allocate, or nothing */ \
+	/* after the virtio-net header (split rings only) */                      \
+	X(pkts_dropped_bad_chain, pkts_dropped_bad_chain, pkts_dropped_bad_chain,                 \
+		"dropped_packets", "bad_chain", RELAY_DROP_PKTS_HELP)                             \
+	/* VF->VM with --vhost-iommu: a stash dropped after librte_vhost missed */ \
+	/* IOTLB entries of the guest's RX rings (not answered in time) */         \
+	X(pkts_dropped_iotlb_miss, pkts_dropped_iotlb_miss, pkts_dropped_iotlb_miss,              \
+		"dropped_packets", "iotlb_miss", RELAY_DROP_PKTS_HELP)                            \
 	/* software segmentation ran out of mbufs */                                              \
 	X(pkts_dropped_no_mbuf, pkts_dropped_no_mbuf, pkts_dropped_no_mbuf, "dropped_packets",    \
 		"no_mbuf", RELAY_DROP_PKTS_HELP)                                                  \

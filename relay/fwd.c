@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The packet path: one pass of a relay's queue unit. No locks, no logging,
  * no allocation; counters have a single writer (this worker). */
+#include <string.h>
+
 #include <rte_ethdev.h>
 #include <rte_vhost.h>
+#include <linux/virtio_config.h>
 
 #include "relay_int.h"
 #include "datapath.h"
@@ -57,9 +60,48 @@ static inline void stash_fill(struct relay_unit *u, struct rte_mbuf **pkts, uint
 	u->stash_deadline = stash_deadline();
 }
 
+/* VF->VM with --vhost-iommu (vm.c enables librte_vhost's ring statistics
+ * then): did librte_vhost miss IOTLB entries of the guest's RX rings since
+ * the last expired stash? Then the guest's IOMMU, not a full ring, kept
+ * the stash from draining. Only when a stash expires: not per packet. */
+#define VHOST_STATS_MAX 64
+static bool iotlb_missed(struct relay_unit *u, int vid)
+{
+	struct rte_vhost_stat_name names[VHOST_STATS_MAX];
+	struct rte_vhost_stat st[VHOST_STATS_MAX];
+	uint64_t misses = 0;
+	for (uint8_t i = 0; i < u->n_rxq; i++) {
+		uint16_t qid = (uint16_t)(2 * u->rxq[i]);
+		int n = rte_vhost_vring_stats_get_names(vid, qid, names, VHOST_STATS_MAX);
+		if (n <= 0 || n > VHOST_STATS_MAX || rte_vhost_vring_stats_get(vid, qid, st, n) != n)
+			continue;
+		for (int k = 0; k < n; k++)
+			if (st[k].id < (uint64_t)n && strstr(names[st[k].id].name, "iotlb_misses"))
+				misses += st[k].value;
+	}
+	if (u->iotlb_vid != vid) {
+		u->iotlb_vid = vid;
+		u->iotlb_misses_seen = 0;
+	}
+	bool grew = misses > u->iotlb_misses_seen;
+	u->iotlb_misses_seen = misses;
+	return grew;
+}
+
+/* A stash that could not drain in time: whose fault (vid >= 0: VF->VM). */
+static void drop_expired(struct relay_unit *u, int vid, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (vid >= 0 && relay_cfg.vhost_iommu && iotlb_missed(u, vid)) {
+		COUNT(u->c.pkts_dropped_iotlb_miss, n);
+		rte_pktmbuf_free_bulk(pkts, n);
+	} else
+		drop_queue_full(u, pkts, n);
+}
+
 /* sent packets left the stash; true if it is empty now. A stash that has
- * not drained for RELAY_STASH_MAX_US is dropped (true as well). */
-static inline bool stash_advance(struct relay_unit *u, uint16_t sent)
+ * not drained for RELAY_STASH_MAX_US is dropped (true as well). vid: the
+ * guest of a VF->VM unit, -1 for VM->VF. */
+static inline bool stash_advance(struct relay_unit *u, uint16_t sent, int vid)
 {
 	u->stash_head += sent;
 	u->stash_n -= sent;
@@ -70,7 +112,7 @@ static inline bool stash_advance(struct relay_unit *u, uint16_t sent)
 	if (sent > 0)
 		u->stash_deadline = stash_deadline();
 	else if (unlikely((int64_t)(rte_rdtsc() - u->stash_deadline) >= 0)) {
-		drop_queue_full(u, u->stash + u->stash_head, u->stash_n);
+		drop_expired(u, vid, u->stash + u->stash_head, u->stash_n);
 		stash_clear(u);
 		return true;
 	}
@@ -183,7 +225,7 @@ unsigned fwd_vf_to_vm(struct relay_unit *u)
 			stash_clear(u);
 		} else {
 			uint16_t sent = to_vm(u, vid, st, u->stash_n, sum_bytes(st, u->stash_n));
-			if (!stash_advance(u, sent))
+			if (!stash_advance(u, sent, vid))
 				return sent;
 		}
 	}
@@ -274,6 +316,45 @@ static unsigned send_pending(struct relay_unit *u, int port)
 	return taken;
 }
 
+/* With a linear buffer required (vm.c), librte_vhost consumes a guest TX
+ * chain it cannot fit (over the ~64 KB it may allocate, or nothing after
+ * the virtio-net header) and returns no mbuf for it: such drops show as
+ * chains consumed but not returned. A split ring's consumed count is
+ * last_avail_idx, which only grows: adding up what each burst returned
+ * and comparing every RELAY_CHAIN_CHECK polls of a queue finds every drop
+ * (a little later) for one library call per 64 polls, not per poll. Packed
+ * rings count descriptors, not chains: not counted. */
+static void count_vhost_drops(struct relay_unit *u, int vid, uint16_t q, uint16_t n)
+{
+	uint32_t bit = 1u << q;
+	uint16_t avail, used;
+	if (unlikely(u->chains_vid != vid)) {
+		uint64_t f = 0;
+		rte_vhost_get_negotiated_features(vid, &f);
+		u->chains_vid = vid;
+		u->chains_split = !(f & (1ULL << VIRTIO_F_RING_PACKED));
+		u->chains_known = 0;
+	}
+	if (!u->chains_split)
+		return;
+	u->avail_seen[q] += n;
+	if (likely(++u->chains_polls[q] < RELAY_CHAIN_CHECK && (u->chains_known & bit)))
+		return;
+	unsigned polls = u->chains_polls[q];
+	u->chains_polls[q] = 0;
+	if (rte_vhost_get_vring_base(vid, 2 * q + 1, &avail, &used) < 0)
+		return;
+	/* returned can exceed consumed by one (a RARP librte_vhost adds after
+	 * a migration); a poll consumes at most a burst */
+	int16_t d = (int16_t)(uint16_t)(avail - u->avail_seen[q]);
+	if ((u->chains_known & bit) && d > 0 && (unsigned)d <= polls * RELAY_BURST) {
+		COUNT(u->c.pkts_rx, (uint64_t)d);
+		COUNT(u->c.pkts_dropped_bad_chain, (uint64_t)d);
+	}
+	u->chains_known |= bit;
+	u->avail_seen[q] = avail;
+}
+
 unsigned fwd_vm_to_vf(struct relay_unit *u)
 {
 	struct rte_mbuf *pkts[RELAY_BURST];
@@ -289,7 +370,7 @@ unsigned fwd_vm_to_vf(struct relay_unit *u)
 			uint64_t bytes = sum_bytes(st, u->stash_n);
 			uint16_t sent = to_vf(u, port, st, u->stash_n);
 			COUNT(u->c.bytes_tx, bytes - sum_bytes(st + sent, u->stash_n - sent));
-			if (!stash_advance(u, sent))
+			if (!stash_advance(u, sent, -1))
 				return sent;
 		}
 	}
@@ -299,8 +380,10 @@ unsigned fwd_vm_to_vf(struct relay_unit *u)
 		drop_not_connected(u, u->pend + u->pend_head, u->pend_n);
 		u->pend_head = u->pend_n = 0;
 	}
-	if (unlikely(vid < 0))
+	if (unlikely(vid < 0)) {
+		u->chains_vid = -1; /* a vid is reused by the next connection */
 		return 0;
+	}
 	/* one guest TX ring per pass, round robin over this unit's share */
 	uint16_t slot = u->next_queue;
 	uint16_t q = (uint16_t)(u->queue + slot * u->n_units);
@@ -313,6 +396,7 @@ unsigned fwd_vm_to_vf(struct relay_unit *u)
 	if (unlikely(u->stall_suspect & (1u << slot)) && stall_skip(u, slot))
 		return 0;
 	uint16_t n = rte_vhost_dequeue_burst(vid, 2 * q + 1, u->pool, pkts, RELAY_BURST);
+	count_vhost_drops(u, vid, q, n);
 	if (n == 0) {
 		stall_refused(u, vid, (uint16_t)(2 * q + 1), slot);
 		return 0;

@@ -48,6 +48,8 @@ static void init_unit(struct relay *r, struct relay_unit *u, enum relay_dir_kind
 	u->max_frame = UINT32_MAX;
 	atomic_init(&u->vid, -1);
 	atomic_init(&u->vf_port, -1);
+	u->chains_vid = -1;
+	u->iotlb_vid = -1;
 }
 
 int relay_init(const struct relay_params *p)

@@ -96,6 +96,7 @@ struct relay_params {
 	/* log lines suppressed for a relay's socket (the daemon's log rate
 	 * limit, src/log_limit.c); NULL: none counted */
 	uint64_t (*log_suppressed)(const char *socket_path);
+	bool vhost_iommu;     /* offer VIRTIO_F_IOMMU_PLATFORM (vIOMMU guests) */
 };
 
 /* Why an operation failed: the step that did, for the control plane's

@@ -43,6 +43,9 @@
 #define RELAY_STALL_POLLS 4
 #define RELAY_STALL_MIN_US 1000
 #define RELAY_STALL_MAX_US 128000
+/* VM->VF: polls of a guest TX queue between two looks at how many chains
+ * librte_vhost consumed (the chains it dropped itself are counted then) */
+#define RELAY_CHAIN_CHECK 64
 
 /* The guest's RX queues a VF->VM unit may fill: bit q set while the guest
  * has RX queue q (vring 2q) enabled. One per relay, read by its units. */
@@ -85,6 +88,19 @@ struct relay_unit {
 	uint64_t stash_deadline;      /* TSC: drop the stash if nothing drains by then */
 	uint32_t stall_suspect;       /* VM->VF: bit slot: guest TX queue slot (next_queue)
 				       * refused entries lately, or is backed off (stall.c) */
+	/* VM->VF, split rings: per guest queue, the TX chains librte_vhost
+	 * consumed as of the last look plus those returned since, and the
+	 * polls since that look (bit q of chains_known: valid for device
+	 * chains_vid); to count the chains it drops itself (fwd.c) */
+	int chains_vid;
+	bool chains_split;
+	uint32_t chains_known;
+	uint16_t avail_seen[RELAY_MAX_QUEUES];
+	uint8_t chains_polls[RELAY_MAX_QUEUES];
+	/* VF->VM with --vhost-iommu: librte_vhost's IOTLB misses on the guest's
+	 * RX rings at the last expired stash, for device iotlb_vid */
+	int iotlb_vid;
+	uint64_t iotlb_misses_seen;
 	struct relay_counters c;
 	/* VM->VF with software TSO: dequeued frames not segmented yet */
 	uint16_t pend_head, pend_n;

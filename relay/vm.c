@@ -162,6 +162,18 @@ bool vm_take_vid(struct relay *r, uint64_t seq)
 int vm_register(const char *path, bool client, struct relay_fault *f)
 {
 	uint64_t flags = client ? RTE_VHOST_USER_CLIENT : 0;
+	/* A guest TX frame lands in one mbuf, or (TSO) one buffer librte_vhost
+	 * allocates to its size, at most ~64 KB: a longer chain (a guest can
+	 * claim megabytes by aliasing one buffer) is dropped before any copy
+	 * instead of copied whole on the worker. Without TSO a frame over the
+	 * mbuf's room is over the MTU anyway: no allocation on the data path. */
+	flags |= RTE_VHOST_USER_LINEARBUF_SUPPORT;
+	if (relay_cfg.enable_tso)
+		flags |= RTE_VHOST_USER_EXTBUF_SUPPORT;
+	/* vIOMMU guests; the per-ring statistics tell an IOTLB miss from a
+	 * full ring when a stash to the guest expires (fwd.c) */
+	if (relay_cfg.vhost_iommu)
+		flags |= RTE_VHOST_USER_IOMMU_SUPPORT | RTE_VHOST_USER_NET_STATS_ENABLE;
 	uint64_t off = (1ULL << VIRTIO_NET_F_CTRL_RX);
 	struct stat st;
 	int ret;

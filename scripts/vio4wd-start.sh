@@ -46,6 +46,7 @@ flag "${VIRTIOFWD_IDLE_INTERRUPTS:-}" --idle-interrupts
 flag "${VIRTIOFWD_JUMBO:-}" --enable-jumbo
 flag "${VIRTIOFWD_MRGBUF:-}" --enable-mrgbuf
 flag "${VIRTIOFWD_TSO:-}" --enable-tso
+flag "${VIRTIOFWD_VHOST_IOMMU:-}" --vhost-iommu
 flag "${VIRTIOFWD_DYNAMIC_SOCKETS:-}" --dynamic-sockets
 flag "${VIRTIOFWD_CPU_NIC_SAME_NUMA:-}" --same-numa
 flag "${VIRTIOFWD_VHOST_CLIENT:-}" --vhostuser-client

@@ -102,6 +102,7 @@ static int start_relays(const struct vfwd_config *cfg, uid_t uid, gid_t gid)
 		.idle_sleep_max_us = cfg->idle_sleep_max_us,
 		.idle_interrupts = cfg->idle_interrupts,
 		.log_suppressed = log_suppressed_for,
+		.vhost_iommu = cfg->vhost_iommu,
 		.vf_queues = cfg->vf_queues,
 	};
 	int ret = relay_init(&p);

@@ -15,7 +15,8 @@
 
 #define DEFAULT_EP_DIR "ipc:///var/run/virtio-forwarder/"
 
-enum { OPT_IDLE_SLEEP = 256, OPT_IDLE_INTR, OPT_VF_QUEUES, OPT_STATE_DIR, OPT_NO_PERSIST, OPT_HELP };
+enum { OPT_IDLE_SLEEP = 256, OPT_IDLE_INTR, OPT_VF_QUEUES, OPT_STATE_DIR, OPT_NO_PERSIST,
+	OPT_VHOST_IOMMU, OPT_HELP };
 
 static const struct option long_opts[] = {
 	{"cpus", required_argument, NULL, 'C'},
@@ -50,6 +51,7 @@ static const struct option long_opts[] = {
 	{"vf-queues", required_argument, NULL, OPT_VF_QUEUES},
 	{"state-dir", required_argument, NULL, OPT_STATE_DIR},
 	{"no-persist", no_argument, NULL, OPT_NO_PERSIST},
+	{"vhost-iommu", no_argument, NULL, OPT_VHOST_IOMMU},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -96,6 +98,9 @@ static const char usage_text[] =
 	"      --state-dir=DIR          where dynamic ports are recorded to survive a restart\n"
 	"                               (default /var/lib/virtio-forwarder)\n"
 	"      --no-persist             record nothing, replay nothing at start\n"
+	"      --vhost-iommu            offer IOMMU support to guests (vIOMMU, QEMU\n"
+	"                               iommu_platform=on); costs a lock and a translation\n"
+	"                               lookup per buffer for guests that use it\n"
 	"  -v, --version                print the version and exit\n"
 	"  -O, --ovsdb-sock, -I, --ipc, -0, --zero-copy: legacy, accepted and ignored\n";
 
@@ -474,6 +479,9 @@ enum options_result options_parse(struct vfwd_config *cfg, int argc, char **argv
 			break;
 		case OPT_IDLE_INTR:
 			cfg->idle_interrupts = true;
+			break;
+		case OPT_VHOST_IOMMU:
+			cfg->vhost_iommu = true;
 			break;
 		case OPT_VF_QUEUES:
 			if (parse_uint(optarg, 32, &v) < 0)

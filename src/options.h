@@ -52,6 +52,7 @@ struct vfwd_config {
 	bool same_numa;
 	unsigned idle_sleep_max_us; /* 0: never a timed sleep */
 	bool idle_interrupts;       /* sleep until a guest kick or VF interrupt */
+	bool vhost_iommu;           /* vhost-user IOMMU support (vIOMMU guests) */
 	unsigned vf_queues;         /* most VF queue pairs per relay; 0: no limit */
 	char *state_dir;            /* dynamic ports recorded here (state.json) */
 	bool no_persist;            /* record and replay nothing */

@@ -40,6 +40,14 @@ Hostile TX chains (issue 16: log volume, stalled queues; see the block
                           zero_len_loop, indirect_short, indirect_loop,
                           indirect_oob; "ok HEAD"
   txring                  TX ring: "ok AVAIL_IDX USED_IDX"
+
+Copy amplification (issue 16 item 5; its own block below):
+  hostile_chains N        rewrite the TX ring as 2 chains of 128 descriptors
+                          of 64 KB each, all aliasing one 64 KB buffer (8 MB
+                          claimed per frame), and keep re-posting them as
+                          the back-end completes them until N were posted
+  hostile_state           "ok POSTED COMPLETED ACTIVE" (ACTIVE 1 until the
+                          last chain came back and the ring was restored)
 """
 import ctypes
 import mmap
@@ -91,7 +99,8 @@ RINGS = [_r0, _r1]  # desc, avail, used
 RX_BUFS = (_end1 + 0xFFFF) & ~0xFFFF
 TX_BUFS = RX_BUFS + NBUF * BUF
 SCRATCH = TX_BUFS + NBUF * BUF  # 64 KB for crafted indirect tables
-MEM_SIZE = ((SCRATCH + 0x10000) + (2 << 20) - 1) & ~((2 << 20) - 1)
+ALIAS = SCRATCH + 0x10000  # 64 KB: the one buffer hostile chains alias (class Hostile)
+MEM_SIZE = ((ALIAS + 0x10000) + (2 << 20) - 1) & ~((2 << 20) - 1)
 FRAME = bytes.fromhex("ffffffffffff020000000001" "0800") + bytes(46)  # 60 bytes
 
 
@@ -404,13 +413,79 @@ def hostile_command(fe, cmd, args):
     return None
 
 
+# ---- copy amplification: aliased huge TX chains (issue 16 item 5) ----
+CHAIN = QSIZE // 2     # descriptors per chain: two chains fill the ring
+CHAIN_DESC = 64 << 10  # each claims 64 KB of the one buffer at ALIAS
+assert TX_BUFS + NBUF * BUF <= ALIAS and ALIAS + CHAIN_DESC <= MEM_SIZE
+
+
+class Hostile:
+    def __init__(self, fe):
+        self.fe = fe
+        self.active = False
+        self.left = self.posted = self.done0 = 0
+
+    def start(self, n):
+        fe = self.fe
+        if self.active or len(fe.tx_free) != QSIZE:
+            raise RuntimeError("TX ring busy")
+        d, _, _ = RINGS[1]
+        fe.mem[ALIAS:ALIAS + HDR + len(FRAME)] = bytes(HDR) + FRAME
+        for i in range(QSIZE):
+            last = i % CHAIN == CHAIN - 1
+            struct.pack_into("<QIHH", fe.mem, d + 16 * i, ALIAS, CHAIN_DESC,
+                             0 if last else 1, 0 if last else i + 1)  # 1: VRING_DESC_F_NEXT
+        fe.tx_free = [0, CHAIN]
+        self.active, self.left, self.posted, self.done0 = True, n, 0, fe.tx_done
+        self.tick()
+
+    def tick(self):
+        fe = self.fe
+        if not self.active:
+            return
+        _, a, u = RINGS[1]
+        heads = [h for h in fe.tx_free if h % CHAIN == 0]
+        k = 0
+        while heads and self.left > 0:
+            h = heads.pop()
+            fe.tx_free.remove(h)
+            fe.put16(a + 4 + 2 * (fe.tx_avail % QSIZE), h)
+            fe.tx_avail = (fe.tx_avail + 1) & 0xFFFF
+            self.left -= 1
+            k += 1
+        if k:
+            fe.put16(a + 2, fe.tx_avail)
+            fe.tx_posted += k
+            self.posted += k
+            if not fe.u16(u) & VRING_USED_F_NO_NOTIFY:
+                os.write(fe.tx_kick, struct.pack("<Q", 1))
+        if self.left == 0 and len(fe.tx_free) == 2:  # all back: the ring as it was
+            d, _, _ = RINGS[1]
+            for i in range(QSIZE):
+                struct.pack_into("<QIHH", fe.mem, d + 16 * i, TX_BUFS + (i % NBUF) * BUF,
+                                 HDR + len(FRAME), 0, 0)
+            fe.tx_free = list(range(QSIZE))
+            self.active = False
+
+    def command(self, cmd, args):
+        if cmd == "hostile_chains":
+            self.start(int(args[0]))
+            return ""
+        return "%d %d %d" % (self.posted, self.fe.tx_done - self.done0, int(self.active))
+
+
+HOSTILE_COMMANDS = ("hostile_chains", "hostile_state")
+
+
 def main():
     fe = Frontend(sys.argv[1])
-    poll_s = 0.005
+    hostile = Hostile(fe)
     out = sys.stdout
     while True:
-        ready, _, _ = select.select([sys.stdin], [], [], poll_s)
+        # re-post hostile chains every ms, the normal driver every 5 ms
+        ready, _, _ = select.select([sys.stdin], [], [], 0.001 if hostile.active else 0.005)
         fe.reap()
+        hostile.tick()
         if not ready:
             continue
         line = sys.stdin.readline()
@@ -446,6 +521,8 @@ def main():
             elif cmd == "close":
                 fe.close()
                 reply = ""
+            elif cmd in HOSTILE_COMMANDS:
+                reply = hostile.command(cmd, args)
             elif cmd == "quit":
                 fe.close()
                 print("ok", file=out, flush=True)

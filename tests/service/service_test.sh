@@ -63,6 +63,7 @@ VIRTIOFWD_IPC_PORT_CONTROL=
 VIRTIOFWD_JUMBO=y
 VIRTIOFWD_MRGBUF=yes
 VIRTIOFWD_TSO=
+VIRTIOFWD_VHOST_IOMMU=y
 VIRTIOFWD_SOCKET_OWNER=
 VIRTIOFWD_SOCKET_GROUP=qemu
 VIRTIOFWD_HUGETLBFS_MOUNT_POINT=/dev/hugepages
@@ -100,6 +101,7 @@ cat >"$WORK/want" <<'X'
 --idle-interrupts
 --enable-jumbo
 --enable-mrgbuf
+--vhost-iommu
 --vhostuser-client
 --no-persist
 --zmq-port-control-ep=ipc:///var/run/virtio-forwarder/port_control

@@ -56,6 +56,7 @@ static void test_defaults(void **state)
 	assert_false(c.vhost_client || c.dynamic_sockets || c.enable_jumbo || c.enable_tso);
 	/* idle workers spin, as the original's; sleeping is opt-in */
 	assert_false(c.idle_interrupts);
+	assert_false(c.vhost_iommu);
 	assert_int_equal(c.idle_sleep_max_us, 0);
 	/* dynamic ports are kept across restarts by default */
 	assert_string_equal(c.state_dir, "/var/lib/virtio-forwarder");
@@ -83,11 +84,12 @@ static void test_all_long_options(void **state)
 				 "--add-pci-vf=0000:05:08.1=4", "--add-pci-vf=net_tap0,iface=x=6",
 				 "--vfio-vf-token=0", "--vhostuser-client", "--dynamic-sockets",
 				 "--same-numa", "--idle-interrupts", "--idle-sleep-max-us=250",
-				 "--state-dir=/srv/vfwd", "--no-persist", NULL),
+				 "--state-dir=/srv/vfwd", "--no-persist", "--vhost-iommu", NULL),
 		OPTIONS_RUN);
 	assert_string_equal(c.state_dir, "/srv/vfwd");
 	assert_true(c.no_persist);
 	assert_true(c.idle_interrupts);
+	assert_true(c.vhost_iommu);
 	assert_int_equal(c.idle_sleep_max_us, 250);
 	assert_true(c.worker_cpus[1] && c.worker_cpus[2] && c.n_worker_cpus == 2);
 	assert_int_equal(c.main_lcore, 3);

@@ -20,6 +20,10 @@
 #   guest_test.sh tso_pcap --enable-tso through net_pcap on a veth (no
 #                          checksum offload either)
 #   guest_test.sh mq       server, a guest of 2 vCPUs and 2 queue pairs
+#   guest_test.sh iommu    server, --vhost-iommu, a q35 guest with an
+#                          intel-iommu and its NIC iommu_platform=on (guest
+#                          iommu=pt): librte_vhost translates every guest
+#                          address through IOTLB entries QEMU sends it
 . "$(dirname "$0")/../integration/lib.sh"
 MODE=${1:-server}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -41,6 +45,7 @@ jumbo) DFLAGS=(-J); GUEST_ENV=(MTU=9000 APPEND_EXTRA=vmt_size=8000) ;;
 jumbo_mrg) DFLAGS=(-J -R); GUEST_ENV=(MTU=9000 APPEND_EXTRA=vmt_size=8000) ;;
 tso | tso_pcap) DFLAGS=(-T) ;;
 mq) GUEST_ENV=(SMP=2 QUEUES=2 APPEND_EXTRA=vmt_toggle=1) ;;
+iommu) DFLAGS=(--vhost-iommu); GUEST_ENV=(VIOMMU=1) ;;
 esac
 start_guest() {
 	local qmode=$1
@@ -51,7 +56,7 @@ start_guest() {
 }
 
 VF_IF=vf0
-if [ "$MODE" = server ] || [ "$MODE" = tso ] || [ "$MODE" = mq ]; then
+if [ "$MODE" = server ] || [ "$MODE" = tso ] || [ "$MODE" = mq ] || [ "$MODE" = iommu ]; then
 	start_daemon d "${DFLAGS[@]}" -P net_tap0,iface=vf0=1
 	start_guest client
 elif [ "$MODE" = pcap ] || [ "$MODE" = tso_pcap ] || [ "$MODE" = jumbo ] ||
@@ -132,6 +137,18 @@ log "vm_to_vf: rx=$rx tx=$tx invalid=$inv full=$full nc=$nc too_big=$big no_mbuf
 	"segmented=$segd into $segs"
 [ "$rx" -gt 200 ] && [ "$inv" -eq 0 ] || fail "vm_to_vf counters" # MTU 9000: 2 MB is ~250 frames
 [ $((rx - segd + segs)) -eq $((tx + full + nc + big + nomb)) ] || fail "vm_to_vf does not add up"
+case "$MODE" in iommu)
+	read -r frx ftx fqf fnc fbig fiotlb <<<"$(daemon_stats d relay_1.vf_to_vm.pkts_rx_from_vf \
+		relay_1.vf_to_vm.pkts_tx_to_vm relay_1.vf_to_vm.pkts_dropped_vm_queue_full \
+		relay_1.vf_to_vm.pkts_dropped_vm_not_connected relay_1.vf_to_vm.pkts_dropped_too_big \
+		relay_1.vf_to_vm.pkts_dropped_iotlb_miss)"
+	log "vf_to_vm: rx=$frx tx=$ftx queue_full=$fqf nc=$fnc too_big=$fbig iotlb_miss=$fiotlb"
+	[ "$frx" -eq $((ftx + fqf + fnc + fbig + fiotlb)) ] || fail "vf_to_vm does not add up"
+	# the guest's virtio feature bits (bit 0 first): 33 is IOMMU_PLATFORM
+	feats=$(sed -n 's/.*VMT NET_UP features=\([01]*\).*/\1/p' "$WORK/guest.log")
+	[ "${feats:33:1}" = 1 ] || fail "guest did not negotiate VIRTIO_F_IOMMU_PLATFORM ($feats)"
+	log "guest negotiated VIRTIO_F_IOMMU_PLATFORM" ;;
+esac
 case "$MODE" in tso*)
 	[ "$segd" -gt 0 ] && [ "$tx" -gt "$rx" ] ||
 		fail "no software TSO: sent $tx frames for $rx from the guest"

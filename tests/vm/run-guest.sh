@@ -34,6 +34,11 @@
 #   RECONNECT=N        client mode: re-dial a restarted forwarder every N s
 #   APPEND_EXTRA=...   more kernel command line (vmt_KEY=VALUE reach scripts)
 #   QEMU_EXTRA=...     more QEMU arguments (word-split)
+#   VIOMMU=1           q35 with an intel-iommu (device-iotlb, interrupt
+#                      remapping, kernel-irqchip=split), the NIC behind a
+#                      pcie-root-port with iommu_platform=on,ats=on (the
+#                      backend must offer IOMMU support); guest iommu=pt
+#                      (full translation loses the guest under TCG here)
 set -euo pipefail
 cache=$1 sock=$2 mode=$3 ip=$4 peer=$5 bytes=$6 port=$7 hold=${8:-10}
 PIDFILE=${PIDFILE:-${sock%.sock}.qemu.pid}
@@ -64,6 +69,13 @@ dev="virtio-net-pci,netdev=net0,mac=${MAC:-52:54:00:99:00:02},romfile=,vectors=0
 [ "${OFFLOADS:-on}" = off ] &&
 	dev="$dev,csum=off,guest_csum=off,gso=off,host_tso4=off,host_tso6=off,host_ecn=off,host_ufo=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,guest_ufo=off"
 [ "${GUEST_ANNOUNCE:-on}" = off ] && dev="$dev,guest_announce=off"
+machine=pc,memory-backend=mem0
+viommu=()
+if [ "${VIOMMU:-}" = 1 ]; then
+	machine=q35,kernel-irqchip=split,memory-backend=mem0
+	viommu=(-device intel-iommu,intremap=on,device-iotlb=on -device pcie-root-port,id=rp0,bus=pcie.0,chassis=1)
+	dev="$dev,bus=rp0,iommu_platform=on,ats=on,disable-legacy=on"
+fi
 dev="$dev${NIC_OPTS:-}"
 
 # no_timer_check: a loaded host makes TCG slow enough for the IO-APIC timer
@@ -71,6 +83,7 @@ dev="$dev${NIC_OPTS:-}"
 append="console=ttyS0 quiet panic=-1 no_timer_check vmt_ip=$ip vmt_peer=$peer vmt_bytes=$bytes vmt_port=$port vmt_hold=$hold"
 [ -n "${MTU:-}" ] && append="$append vmt_mtu=$MTU"
 [ -n "${APPEND_EXTRA:-}" ] && append="$append $APPEND_EXTRA"
+[ "${VIOMMU:-}" = 1 ] && append="$append intel_iommu=on iommu=pt"
 extra_args=()
 [ -n "${INCOMING:-}" ] && extra_args+=(-incoming "$INCOMING")
 [ -n "${QMP:-}" ] && extra_args+=(-qmp "unix:$QMP,server=on,wait=off")
@@ -79,7 +92,7 @@ extra_args=()
 mem=${MEM:-256}
 rm -f "$PIDFILE"
 exec qemu-system-x86_64 -accel "tcg,thread=${TCG_THREAD:-multi}" -smp "${SMP:-1}" -m "${mem}M" \
-	-object "memory-backend-memfd,id=mem0,size=${mem}M,share=on" -machine pc,memory-backend=mem0 \
+	-object "memory-backend-memfd,id=mem0,size=${mem}M,share=on" -machine "$machine" "${viommu[@]}" \
 	-nodefaults -no-user-config -display none -serial stdio -no-reboot -pidfile "$PIDFILE" \
 	-kernel "$cache/vmlinux" -initrd "$initrd" -append "$append" \
 	-chardev "$chr" -netdev "vhost-user,id=net0,chardev=chr0,queues=$QUEUES" \
