@@ -178,6 +178,8 @@ int offload_segment(struct relay_unit *u, struct rte_mbuf *m, struct rte_mbuf **
 {
 	uint8_t l2 = (uint8_t)m->l2_len, l4 = (uint8_t)m->l4_len;
 	uint16_t l3 = (uint16_t)m->l3_len;
+	/* tx_check_frame bounded this by the max frame: no 16-bit wrap, and
+	 * a frame that "fits" (returned whole) is no longer than a segment */
 	u->gso.gso_size = (uint16_t)(l2 + l3 + l4 + m->tso_segsz);
 	int n = rte_gso_segment(m, &u->gso, out, room);
 	if (n < 0) {
