@@ -26,6 +26,8 @@ static bool l3_ok(const struct rte_mbuf *m, uint8_t *proto)
 	uint32_t l2 = m->l2_len, l3 = m->l3_len;
 	uint16_t type_off = RTE_ETHER_HDR_LEN - 2;
 
+	if (!has_room(m, l2))
+		return false;
 	if (l2 == RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN) {
 		const rte_be16_t *tpid = rte_pktmbuf_mtod_offset(m, const rte_be16_t *, type_off);
 		if (*tpid != rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN))
