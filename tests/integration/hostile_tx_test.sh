@@ -12,7 +12,9 @@
 # ahead of 30 good ones. After each: the daemon is alive, the counters add
 # up (rx - segmented + segments = tx + drops) with the expected reason,
 # the capture holds exactly tx frames, none under 14 bytes or over the max
-# frame, and the neighbour forwards both ways. At the end every mbuf is back.
+# frame, and the neighbour forwards both ways. Then relay 2, whose VF is a
+# tap with TSO: the same checks before the PMD gets the guest's lengths.
+# At the end every mbuf is back.
 . "$(dirname "$0")/lib.sh"
 CL=$BUILD/control/clients
 FE_PY=$(dirname "$0")/vhost_frontend.py
@@ -20,6 +22,7 @@ mkdir -p "$WORK/ep" "$WORK/d" "$WORK/sock"
 ST=ipc://$WORK/ep/stats
 SOCK0=$WORK/sock/virtio-forwarder0.sock
 SOCK1=$WORK/sock/virtio-forwarder1.sock
+SOCK2=$WORK/sock/virtio-forwarder2.sock
 CAP=$WORK/vf0.pcap
 MAXF=9018 # --enable-jumbo: MTU 9000 + Ethernet header + one VLAN tag
 
@@ -33,7 +36,7 @@ ip netns exec "$NS_VF" ip link set vfpeer mtu 9000
 ip netns exec "$NS_VF" ip link set vf0 up
 ip netns exec "$NS_VF" ip link set vfpeer up
 start_daemon d --zmq-stats-ep="$ST" --enable-tso --enable-mrgbuf --enable-jumbo \
-	-P "net_pcap0,rx_iface=vf0,tx_pcap=$CAP=0" -P net_null1,size=64=1
+	-P "net_pcap0,rx_iface=vf0,tx_pcap=$CAP=0" -P net_null1,size=64=1 -P net_tap2,iface=tvf2=2
 
 # ---- front-ends (as in vring_enable_test.sh) ----
 declare -A FE_W FE_R
@@ -75,7 +78,7 @@ declare -A C P # counters now, and at the previous case's end
 snap() {
 	local t k
 	t=$(st) || fail "stats: $t"
-	for k in $KEYS; do C[$k]=$(val "$t" 0 "$k"); done
+	for k in $KEYS; do C[$k]=$(val "$t" "$R" "$k"); done
 }
 d() { echo $((C[$1] - P[$1])); } # a counter's change in this case
 
@@ -109,14 +112,16 @@ neighbour_ok() {
 
 # case NAME: after posting, wait until the guest's chains are consumed and
 # the counters settle, then check them against EXPECT ("key=delta ...")
-POSTED=0
+# R: the relay under test, FE its front-end
+R=0 FE=a
+declare -A POSTED=([a]=0 [c]=0)
 post() { # post TXRAW-ARGS...: one txraw, counted
-	fe a txraw "$@"
-	POSTED=$((POSTED + ${9:-1}))
+	fe "$FE" txraw "$@"
+	POSTED[$FE]=$((POSTED[$FE] + ${9:-1}))
 }
 check_case() {
 	local name=$1 expect=$2 e k want rx drops
-	wait_for 10 is "$POSTED" fe_txdone a || fail "$name: the guest's chains not all consumed"
+	wait_for 10 is "${POSTED[$FE]}" fe_txdone "$FE" || fail "$name: the guest's chains not all consumed"
 	wait_for 10 settled || fail "$name: counters do not settle"
 	snap
 	for e in $expect; do
@@ -132,11 +137,10 @@ check_case() {
 		$(d pkts_dropped_vf_not_connected) + $(d pkts_dropped_no_mbuf)))
 	[ $((rx - $(d pkts_segmented) + $(d pkts_segments))) = $(($(d pkts_tx_to_vf) + drops)) ] ||
 		fail "$name: rx $rx - segmented + segments != tx $(d pkts_tx_to_vf) + drops $drops"
-	local c n lo hi
-	wait_for 5 is "${C[pkts_tx_to_vf]}" cap_count || fail "$name: capture has $(cap_count) frames, tx ${C[pkts_tx_to_vf]}"
-	c=$(capture)
-	read -r n lo hi <<<"$c"
-	[ "$n" = 0 ] || { [ "$lo" -ge 14 ] && [ "$hi" -le $MAXF ]; } ||
+	local c n=- lo=- hi=-
+	[ "$R" != 0 ] || wait_for 5 is "${C[pkts_tx_to_vf]}" cap_count || fail "$name: capture has $(cap_count) frames, tx ${C[pkts_tx_to_vf]}"
+	[ "$R" != 0 ] || { c=$(capture); read -r n lo hi <<<"$c"; }
+	[ "$R" != 0 ] || [ "$n" = 0 ] || { [ "$lo" -ge 14 ] && [ "$hi" -le $MAXF ]; } ||
 		fail "$name: the VF got a frame of $lo or $hi bytes"
 	kill -0 "$DAEMON_PID_d" || fail "$name: daemon died"
 	neighbour_ok
@@ -145,9 +149,9 @@ check_case() {
 }
 settled() { # two responses 0.2 s apart agree on rx, tx and the drops
 	local a b
-	a=$(st | grep -E "^relay_0\.vm_to_vf\..*(pkts_rx|pkts_tx|dropped|segment)" | sort)
+	a=$(st | grep -E "^relay_$R\.vm_to_vf\..*(pkts_rx|pkts_tx|dropped|segment)" | sort)
 	sleep 0.2
-	b=$(st | grep -E "^relay_0\.vm_to_vf\..*(pkts_rx|pkts_tx|dropped|segment)" | sort)
+	b=$(st | grep -E "^relay_$R\.vm_to_vf\..*(pkts_rx|pkts_tx|dropped|segment)" | sort)
 	[ "$a" = "$b" ]
 }
 is() { [ "$("${@:2}")" = "$1" ]; }
@@ -221,11 +225,42 @@ post $NONE raw:13 -
 post $NONE raw:60 - 30
 check_case "13 B then 30 good frames" "pkts_dropped_runt=1 pkts_tx_to_vf=30"
 
+# ---- 8. a VF with TSO (net_tap): the guest's lengths go to the PMD ----
+# relay 2: what reaches the tap is checked the same way, then given to
+# rte_eth_tx_prepare and the PMD, which segments itself (MTU 1500 here)
+capa=$(sed -n 's/.*relay 2: vf net_tap2.*tx offloads \(0x[0-9a-f]*\).*/\1/p' "$WORK/d.log")
+tmtu=$(sed -n 's/.*relay 2: vf net_tap2.*, mtu \([0-9]*\),.*/\1/p' "$WORK/d.log")
+log "relay 2: tap VF tx offloads $capa, mtu $tmtu"
+[ -n "$tmtu" ] || fail "relay 2: no VF MTU in the log"
+ip netns exec "$NS_VF" ip link set tvf2 up
+[ $((capa & 0x20)) != 0 ] || fail "the tap VF has no TSO (tx offloads $capa): case 8 proves nothing"
+start_fe c "$SOCK2"
+fe c features 0x1801
+fe c connect
+wait_for 20 is True flag_active 2 || fail "relay 2 not active"
+R=2 FE=c
+snap
+for k in $KEYS; do P[$k]=${C[$k]}; done
+post $(tso 54 1448 34) tcp4:3000 -             # the tap cuts it: one frame for us
+post $(tso 54 $((tmtu - 40)) 34) tcp4:3000 -   # MTU + 14-byte segments: the most
+post $(tso 54 $((tmtu - 39)) 34) tcp4:3000 -   # one more
+post $(tso 54 12000 34) tcp4:36000 -
+post $(tso 54 1448 34) tcp4:3000,frag -
+post $(tso 50 1448 34) tcp4:3000,doff=4 -
+post $(tso 54 8 34) tcp4:3000 -
+post $NONE raw:13 -
+post $NONE raw:$((tmtu + 15)) -
+post $NONE raw:60 - 30
+check_case "tap VF with TSO" "pkts_tx_to_vf=32 pkts_dropped_too_big=3 pkts_dropped_malformed=3 pkts_dropped_runt=1"
+fe c close
+R=0 FE=a
+
 # ---- the end: guests gone, every mbuf back ----
 fe a close
 fe b close
 wait_for 10 is False flag_active 0 || fail "relay 0 still active"
 wait_for 10 is False flag_active 1 || fail "relay 1 still active"
+wait_for 10 is False flag_active 2 || fail "relay 2 still active"
 m=$(mbufs)
 [ "$m" = "$baseline" ] || fail "$m mbufs in use, $baseline before any guest"
 ok "every mbuf back ($m in use)"
