@@ -83,8 +83,9 @@ static enum tx_verdict seg_check(const struct relay_unit *u, const struct rte_mb
 	}
 	if (m->tso_segsz < RELAY_TSO_MIN_SEG || rte_pktmbuf_pkt_len(m) <= hdr)
 		return TX_MALFORMED;
-	/* each segment, and an IP datagram's 16-bit total length */
-	if (hdr + m->tso_segsz > u->max_frame || rte_pktmbuf_pkt_len(m) - l2 > UINT16_MAX)
+	/* each segment (tagged as the frame is), and an IP datagram's 16-bit
+	 * total length */
+	if (hdr + m->tso_segsz > tx_max_frame(u, m) || rte_pktmbuf_pkt_len(m) - l2 > UINT16_MAX)
 		return TX_TOO_BIG;
 	return TX_OK;
 }

@@ -82,6 +82,12 @@ int main(int argc, char **argv)
 	m = frame(true, true, IPPROTO_TCP, 1800, TSO);
 	m->tso_segsz = 1518 - 18 - 40 - 20 + 1;
 	CHECK(verdict(&u, m) == TX_TOO_BIG, "segments of 1519");
+	m = frame(false, true, IPPROTO_TCP, 1800, TSO);
+	m->tso_segsz = 1514 - 14 - 40 - 20;
+	CHECK(verdict(&u, m) == TX_OK, "IPv6 TSO, segments of 1514");
+	m = frame(false, true, IPPROTO_TCP, 1800, TSO);
+	m->tso_segsz = 1514 - 14 - 40 - 20 + 1;
+	CHECK(verdict(&u, m) == TX_TOO_BIG, "untagged segments of 1515");
 	m = frame(false, false, IPPROTO_TCP, 1800, TSO);
 	m->tso_segsz = 63;
 	CHECK(verdict(&u, m) == TX_MALFORMED, "MSS 63");

@@ -13,7 +13,8 @@
 # up (rx - segmented + segments = tx + drops) with the expected reason,
 # the capture holds exactly tx frames, none under 14 bytes or over the max
 # frame, and the neighbour forwards both ways. Then relay 2, whose VF is a
-# tap with TSO: the same checks before the PMD gets the guest's lengths.
+# tap with checksum offloads: the same checks before the PMD gets the
+# guest's lengths (through rte_eth_tx_prepare).
 # At the end every mbuf is back.
 . "$(dirname "$0")/lib.sh"
 CL=$BUILD/control/clients
@@ -225,15 +226,16 @@ post $NONE raw:13 -
 post $NONE raw:60 - 30
 check_case "13 B then 30 good frames" "pkts_dropped_runt=1 pkts_tx_to_vf=30"
 
-# ---- 8. a VF with TSO (net_tap): the guest's lengths go to the PMD ----
-# relay 2: what reaches the tap is checked the same way, then given to
-# rte_eth_tx_prepare and the PMD, which segments itself (MTU 1500 here)
+# ---- 8. a VF with offloads (net_tap: checksums): requests go to the PMD ----
+# relay 2: what reaches the tap is checked the same way, then frames that
+# keep a checksum request, and the software TSO segments (which ask the VF
+# for their TCP checksum), go through rte_eth_tx_prepare (MTU 1504 here)
 capa=$(sed -n 's/.*relay 2: vf net_tap2.*tx offloads \(0x[0-9a-f]*\).*/\1/p' "$WORK/d.log")
 tmtu=$(sed -n 's/.*relay 2: vf net_tap2.*, mtu \([0-9]*\),.*/\1/p' "$WORK/d.log")
 log "relay 2: tap VF tx offloads $capa, mtu $tmtu"
 [ -n "$tmtu" ] || fail "relay 2: no VF MTU in the log"
 ip netns exec "$NS_VF" ip link set tvf2 up
-[ $((capa & 0x20)) != 0 ] || fail "the tap VF has no TSO (tx offloads $capa): case 8 proves nothing"
+[ $((capa & 0x8)) != 0 ] || fail "the tap VF has no TCP checksum offload (tx offloads $capa): case 8 proves nothing"
 start_fe c "$SOCK2"
 fe c features 0x1801
 fe c connect
@@ -241,8 +243,9 @@ wait_for 20 is True flag_active 2 || fail "relay 2 not active"
 R=2 FE=c
 snap
 for k in $KEYS; do P[$k]=${C[$k]}; done
-post $(tso 54 1448 34) tcp4:3000 -             # the tap cuts it: one frame for us
-post $(tso 54 $((tmtu - 40)) 34) tcp4:3000 -   # MTU + 14-byte segments: the most
+post $NEEDS_CSUM 0 0 0 34 16 tcp4:100 -        # a checksum the tap completes
+post $(tso 54 1448 34) tcp4:3000 -             # 3 segments
+post $(tso 54 $((tmtu - 40)) 34) tcp4:3000 -   # MTU + 14-byte segments, the most: 3
 post $(tso 54 $((tmtu - 39)) 34) tcp4:3000 -   # one more
 post $(tso 54 12000 34) tcp4:36000 -
 post $(tso 54 1448 34) tcp4:3000,frag -
@@ -251,7 +254,7 @@ post $(tso 54 8 34) tcp4:3000 -
 post $NONE raw:13 -
 post $NONE raw:$((tmtu + 15)) -
 post $NONE raw:60 - 30
-check_case "tap VF with TSO" "pkts_tx_to_vf=32 pkts_dropped_too_big=3 pkts_dropped_malformed=3 pkts_dropped_runt=1"
+check_case "tap VF with checksum offloads" "pkts_tx_to_vf=37 pkts_segmented=2 pkts_segments=6 pkts_dropped_too_big=3 pkts_dropped_malformed=3 pkts_dropped_runt=1"
 fe c close
 R=0 FE=a
 
