@@ -241,6 +241,7 @@ fe c features 0x1801
 fe c connect
 wait_for 20 is True flag_active 2 || fail "relay 2 not active"
 R=2 FE=c
+k0=$(ifstat "$NS_VF" tvf2 rx_packets)
 snap
 for k in $KEYS; do P[$k]=${C[$k]}; done
 post $NEEDS_CSUM 0 0 0 34 16 tcp4:100 -        # a checksum the tap completes
@@ -255,6 +256,9 @@ post $NONE raw:13 -
 post $NONE raw:$((tmtu + 15)) -
 post $NONE raw:60 - 30
 check_case "tap VF with checksum offloads" "pkts_tx_to_vf=37 pkts_segmented=2 pkts_segments=6 pkts_dropped_too_big=3 pkts_dropped_malformed=3 pkts_dropped_runt=1"
+wait_for 5 is $((k0 + 37)) ifstat "$NS_VF" tvf2 rx_packets ||
+	fail "the tap's kernel side got $(($(ifstat "$NS_VF" tvf2 rx_packets) - k0)) frames, not 37"
+ok "the tap's kernel side got the 37 frames, $(ifstat "$NS_VF" tvf2 rx_errors) rx errors"
 fe c close
 R=0 FE=a
 
