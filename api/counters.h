@@ -50,6 +50,12 @@
 	/* software segmentation ran out of mbufs */                                              \
 	X(pkts_dropped_no_mbuf, pkts_dropped_no_mbuf, pkts_dropped_no_mbuf, "dropped_packets",    \
 		"no_mbuf", RELAY_DROP_PKTS_HELP)                                                  \
+	/* VM->VF: under 14 bytes (no Ethernet header) */                                          \
+	X(pkts_dropped_runt, pkts_dropped_runt, pkts_dropped_runt, "dropped_packets", "runt",     \
+		RELAY_DROP_PKTS_HELP)                                                             \
+	/* VM->VF: offload request with headers inconsistent with the frame */                  \
+	X(pkts_dropped_malformed, pkts_dropped_malformed, pkts_dropped_malformed,                 \
+		"dropped_packets", "malformed", RELAY_DROP_PKTS_HELP)                             \
 	/* VM->VF: rx - segmented + segments = tx + drops */                                      \
 	X(pkts_segmented, pkts_segmented, pkts_segmented, "segmented_packets", NULL,              \
 		"guest TSO frames a relay direction cut in software")                             \

@@ -33,6 +33,33 @@ unsigned offload_gso_estimate(const struct rte_mbuf *m);
 int offload_segment(struct relay_unit *u, struct rte_mbuf *m, struct rte_mbuf **out,
 	uint16_t room);
 #define GUEST_REQUESTS (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG)
+/* tx_check.c: a guest frame's fitness for the VF (VM->VF slow path) */
+/* The shortest frame a VF is given: an Ethernet header. Intel VFs (i40e,
+ * ice, iavf) need 17 bytes; their PMDs' tx_prepare refuses shorter ones on
+ * the offload path, plain frames of 14-16 bytes are not refused here. */
+#define RELAY_MIN_FRAME RTE_ETHER_HDR_LEN
+/* The smallest TSO segment payload accepted (Intel NICs refuse an MSS
+ * under 64; Linux never sends under 88) */
+#define RELAY_TSO_MIN_SEG 64
+enum tx_verdict { TX_OK, TX_RUNT, TX_TOO_BIG, TX_MALFORMED };
+/* The longest frame m may be: the unit's max frame has room for one VLAN
+ * tag, which an untagged frame may not use (a VF with MTU 9000 takes 9014
+ * untagged bytes, a veth refuses 9015). */
+static inline uint32_t tx_max_frame(const struct relay_unit *u, const struct rte_mbuf *m)
+{
+	if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN &&
+		*rte_pktmbuf_mtod_offset(m, const rte_be16_t *, RTE_ETHER_HDR_LEN - 2) ==
+			rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN))
+		return u->max_frame;
+	return u->max_frame - RTE_VLAN_HLEN;
+}
+/* TX_OK, or why m must not reach the VF: under RELAY_MIN_FRAME, over the
+ * max frame (whole, or a TSO segment), an offload request whose lengths do
+ * not match the headers (not in the first segment, IHL or TCP data offset
+ * under 5, an IP fragment, an MSS under RELAY_TSO_MIN_SEG). */
+enum tx_verdict tx_check_frame(const struct relay_unit *u, const struct rte_mbuf *m);
+/* Count a drop under its verdict's reason. */
+void tx_count_drop(struct relay_unit *u, enum tx_verdict v);
 /* VF capabilities (RTE_ETH_TX_OFFLOAD_*) the requests in ol need */
 uint64_t offload_needed_capa(uint64_t ol);
 /* VF capabilities the L4 checksum requests of pkts[0..n) need, given ol,

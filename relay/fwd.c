@@ -121,12 +121,11 @@ static inline bool stash_advance(struct relay_unit *u, uint16_t sent, int vid)
 
 /* Frames longer than the unit lets through are dropped as too big;
  * the others are compacted to the front. Returns how many remain. */
-static uint16_t drop_too_big(struct relay_unit *u, struct rte_mbuf **pkts, uint16_t n,
-	uint64_t keep_flags)
+static uint16_t drop_too_big(struct relay_unit *u, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t ok = 0;
 	for (uint16_t i = 0; i < n; i++) {
-		if (rte_pktmbuf_pkt_len(pkts[i]) <= u->max_frame || (pkts[i]->ol_flags & keep_flags))
+		if (rte_pktmbuf_pkt_len(pkts[i]) <= u->max_frame)
 			pkts[ok++] = pkts[i];
 		else {
 			COUNT(u->c.pkts_dropped_too_big, 1);
@@ -134,6 +133,42 @@ static uint16_t drop_too_big(struct relay_unit *u, struct rte_mbuf **pkts, uint1
 		}
 	}
 	return ok;
+}
+
+/* VM->VF slow path: frames unfit for the VF (tx_check.c) are dropped
+ * under their reason, the others compacted to the front; returns how
+ * many remain. */
+static uint16_t drop_unfit(struct relay_unit *u, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t ok = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		enum tx_verdict v = tx_check_frame(u, pkts[i]);
+		if (likely(v == TX_OK)) {
+			pkts[ok++] = pkts[i];
+		} else {
+			tx_count_drop(u, v);
+			rte_pktmbuf_free(pkts[i]);
+		}
+	}
+	return ok;
+}
+
+/* Frames with offload requests for the VF itself: the PMD's own checks and
+ * fix-ups (rte_eth_tx_prepare: a function-pointer test on PMDs without
+ * them). A frame it refuses is dropped as malformed, the rest go on. */
+static uint16_t vf_prepare(struct relay_unit *u, int port, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t done = 0;
+	while (done < n) {
+		done += rte_eth_tx_prepare((uint16_t)port, u->queue, pkts + done, n - done);
+		if (done == n)
+			break;
+		COUNT(u->c.pkts_dropped_malformed, 1);
+		rte_pktmbuf_free(pkts[done]);
+		n--;
+		memmove(pkts + done, pkts + done + 1, sizeof(pkts[0]) * (n - done));
+	}
+	return n;
 }
 
 /* ---- VF -> VM ---- */
@@ -250,7 +285,7 @@ unsigned fwd_vf_to_vm(struct relay_unit *u)
 	}
 	uint16_t ok = n;
 	if (unlikely(max_len > u->max_frame)) {
-		ok = drop_too_big(u, pkts, n, 0);
+		ok = drop_too_big(u, pkts, n);
 		bytes = sum_bytes(pkts, ok);
 	}
 	uint16_t sent = to_vm(u, vid, pkts, ok, bytes);
@@ -311,6 +346,8 @@ static unsigned send_pending(struct relay_unit *u, int port)
 	}
 	if (u->pend_n == 0)
 		u->pend_head = 0;
+	if (k > 0 && u->tx_offload_capa != 0) /* the segments ask the VF for checksums */
+		k = vf_prepare(u, port, out, k);
 	if (k > 0)
 		send_or_stash(u, port, out, k, sum_bytes(out, k));
 	return taken;
@@ -403,15 +440,18 @@ unsigned fwd_vm_to_vf(struct relay_unit *u)
 	}
 	if (unlikely(u->stall_suspect))
 		stall_moved(u, slot);
-	/* the burst's summary: its bytes, longest frame and offload requests
-	 * (our only per-packet work on this path, so kept to three fields) */
+	/* the burst's summary: its bytes, how far its frames reach over the
+	 * minimum and its offload requests (our only per-packet work on this
+	 * path, so kept to three fields). len - RELAY_MIN_FRAME wraps for a
+	 * runt, so its maximum bounds the burst both ways at the cost of one
+	 * subtraction; a burst in range without requests is sent as it is. */
 	uint64_t bytes = 0, ol = 0;
-	uint32_t max_len = 0;
+	uint32_t max_over_min = 0;
 #pragma GCC unroll 4
 	for (uint16_t i = 0; i < n; i++) {
 		uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
 		bytes += len;
-		max_len = RTE_MAX(max_len, len);
+		max_over_min = RTE_MAX(max_over_min, len - RELAY_MIN_FRAME);
 		ol |= pkts[i]->ol_flags;
 	}
 	COUNT(u->c.bytes_rx, bytes);
@@ -421,11 +461,15 @@ unsigned fwd_vm_to_vf(struct relay_unit *u)
 		return n;
 	}
 	uint16_t ok = n;
-	if (unlikely(max_len > u->max_frame || offload_needs_help(pkts, n, ol, u->tx_offload_capa))) {
-		/* TSO frames are long by design; the VF or librte_gso cuts them */
-		ok = drop_too_big(u, pkts, n, RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG);
+	/* untagged frames: the max frame less the VLAN tag it has room for */
+	if (unlikely(max_over_min > u->max_frame - RTE_VLAN_HLEN - RELAY_MIN_FRAME ||
+		    (ol & GUEST_REQUESTS))) {
+		/* every frame checked: length, and the headers an offload
+		 * request describes (TSO: each segment's length) */
+		ok = drop_unfit(u, pkts, n);
 		bool segment = false;
-		ok = offload_prepare(u, pkts, ok, &segment);
+		if (offload_needs_help(pkts, ok, ol, u->tx_offload_capa))
+			ok = offload_prepare(u, pkts, ok, &segment);
 		if (segment) {
 			rte_memcpy(u->pend, pkts, sizeof(pkts[0]) * ok);
 			u->pend_head = 0;
@@ -433,6 +477,8 @@ unsigned fwd_vm_to_vf(struct relay_unit *u)
 			send_pending(u, port);
 			return n;
 		}
+		if ((ol & GUEST_REQUESTS) && u->tx_offload_capa != 0)
+			ok = vf_prepare(u, port, pkts, ok);
 		if (ok < n)
 			bytes = sum_bytes(pkts, ok);
 	}

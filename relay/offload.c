@@ -179,6 +179,8 @@ int offload_segment(struct relay_unit *u, struct rte_mbuf *m, struct rte_mbuf **
 {
 	uint8_t l2 = (uint8_t)m->l2_len, l4 = (uint8_t)m->l4_len;
 	uint16_t l3 = (uint16_t)m->l3_len;
+	/* tx_check_frame bounded this by the max frame: no 16-bit wrap, and
+	 * a frame that "fits" (returned whole) is no longer than a segment */
 	u->gso.gso_size = (uint16_t)(l2 + l3 + l4 + m->tso_segsz);
 	int n = rte_gso_segment(m, &u->gso, out, room);
 	if (n < 0) {
@@ -192,6 +194,12 @@ int offload_segment(struct relay_unit *u, struct rte_mbuf *m, struct rte_mbuf **
 		n = 1;
 	} else {
 		rte_pktmbuf_free(m); /* the segments hold references to its data */
+		/* librte_gso (22.11) copies the frame's ol_flags to each header
+		 * segment, a direct mbuf of its own pool: a frame in an external
+		 * buffer (vhost EXTBUF) would make it look attached, and freeing
+		 * it would release a buffer it does not have */
+		for (int i = 0; i < n; i++)
+			out[i]->ol_flags &= ~(RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT);
 		count(&u->c.pkts_segmented, 1);
 		count(&u->c.pkts_segments, (uint64_t)n);
 	}

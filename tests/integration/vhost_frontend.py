@@ -25,6 +25,20 @@ Commands (reply "ok ..." or "err ..."):
                           guest memory)
   fix_desc                undo poke_desc
   close                   close the socket (the guest goes away)
+  (crafted TX, issue 16; see the CraftedTx block)
+  features HEX            virtio-net feature bits to ask for as well at the
+                          next connect, if the back-end offers them
+                          (e.g. 0x1801: CSUM, HOST_TSO4, HOST_TSO6)
+  txraw FLAGS GSO_TYPE HDR_LEN GSO_SIZE CSUM_START CSUM_OFFSET FRAME SPLIT [COUNT]
+                          post COUNT (1) chains of this virtio-net header
+                          and frame on the TX ring and kick it; FRAME:
+                          raw:N (N bytes of an Ethernet/IPv4 frame, N may
+                          be under 14), hex:BYTES, or
+                          tcp4:PAYLOAD[,ihl=N][,doff=N][,frag][,vlan][,len=N]
+                          (Ethernet, IPv4, TCP, PAYLOAD bytes; len cuts or
+                          pads the whole); SPLIT: "-" one descriptor, or
+                          comma-separated lengths of the first descriptors
+                          (header included), the rest in a last one
   quit
 
 Hostile TX chains (issue 16: log volume, stalled queues; see the block
@@ -100,7 +114,9 @@ RX_BUFS = (_end1 + 0xFFFF) & ~0xFFFF
 TX_BUFS = RX_BUFS + NBUF * BUF
 SCRATCH = TX_BUFS + NBUF * BUF  # 64 KB for crafted indirect tables
 ALIAS = SCRATCH + 0x10000  # 64 KB: the one buffer hostile chains alias (class Hostile)
-MEM_SIZE = ((ALIAS + 0x10000) + (2 << 20) - 1) & ~((2 << 20) - 1)
+# crafted TX frames (class CraftedTx): 6 MB from the next 2 MB boundary
+CRAFT_BASE = ((ALIAS + 0x10000) + (2 << 20) - 1) & ~((2 << 20) - 1)
+MEM_SIZE = CRAFT_BASE + (6 << 20)
 FRAME = bytes.fromhex("ffffffffffff020000000001" "0800") + bytes(46)  # 60 bytes
 
 
@@ -108,7 +124,107 @@ class Closed(Exception):
     pass
 
 
-class Frontend:
+# ---- crafted TX chains (issue 16: a hostile guest's TX) ----
+# Frames live in guest memory from CRAFT_BASE on (a bump allocator that
+# wraps: callers wait for completions between cases); a chain borrows free
+# TX descriptors, which get their default buffer back when it completes.
+VRING_DESC_F_NEXT = 1
+
+
+def craft_frame(spec):
+    """Frame bytes from a FRAME spec (see the module's doc)."""
+    kind, _, arg = spec.partition(":")
+    if kind == "hex":
+        return bytes.fromhex(arg)
+    if kind == "raw":
+        n = int(arg)
+        f = FRAME + bytes(max(0, n - len(FRAME)))
+        return f[:n]
+    if kind != "tcp4":
+        raise RuntimeError("unknown frame kind " + kind)
+    parts = arg.split(",")
+    payload = int(parts[0])
+    opt = {"ihl": 5, "doff": 5}
+    for p in parts[1:]:
+        k, _, v = p.partition("=")
+        opt[k] = int(v) if v else 1
+    ihl, doff = opt["ihl"], opt["doff"]
+    l2 = bytes.fromhex("02000000000102000000000b")
+    if opt.get("vlan"):
+        l2 += bytes.fromhex("81000064")
+    l2 += bytes.fromhex("0800")
+    l3len, l4len = max(ihl, 5) * 4, max(doff, 5) * 4
+    frag = 0x2000 if opt.get("frag") else 0  # MF
+    ip = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, min(0xFFFF, l3len + l4len + payload), 1,
+                     frag, 64, 6, 0, bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    ip += bytes(l3len - 20)
+    tcp = struct.pack("!HHIIBBHHH", 1234, 80, 1, 0, doff << 4, 0x18, 65535, 0, 0) + bytes(l4len - 20)
+    f = l2 + ip + tcp + bytes((i * 7 + 3) & 0xFF for i in range(payload))
+    if "len" in opt:
+        f = (f + bytes(max(0, opt["len"] - len(f))))[:opt["len"]]
+    return f
+
+
+class CraftedTx:
+    craft_off = 0
+    want_features = 0
+    keep_tx_descs = False  # class Hostile rewrote the TX descriptors
+
+    def tx_release(self, head):
+        """A completed TX chain: its descriptors back to their default buffers
+        (unless class Hostile owns the ring's descriptors meanwhile)."""
+        if self.keep_tx_descs:
+            self.tx_free.append(head)
+            return
+        d, _, _ = RINGS[1]
+        for i in self.tx_chains.pop(head, [head]):
+            struct.pack_into("<QIHH", self.mem, d + 16 * i, TX_BUFS + i % NBUF * BUF, HDR + len(FRAME), 0, 0)
+            self.tx_free.append(i)
+
+    def craft_alloc(self, n):
+        if n > MEM_SIZE - CRAFT_BASE:
+            raise RuntimeError("frame of %d bytes does not fit guest memory" % n)
+        if CRAFT_BASE + self.craft_off + n > MEM_SIZE:
+            self.craft_off = 0
+        addr = CRAFT_BASE + self.craft_off
+        self.craft_off = (self.craft_off + n + 63) & ~63
+        return addr
+
+    def txraw(self, args):
+        flags, gso_type, hdr_len, gso_size, cstart, coff = (int(a, 0) for a in args[:6])
+        frame, split = craft_frame(args[6]), args[7]
+        count = int(args[8]) if len(args) > 8 else 1
+        buf = struct.pack("<BBHHHHH", flags, gso_type, hdr_len, gso_size, cstart, coff, 1) + frame
+        addr = self.craft_alloc(len(buf))
+        self.mem[addr:addr + len(buf)] = buf
+        lens = [] if split == "-" else [int(x) for x in split.split(",")]
+        if sum(lens) > len(buf):
+            raise RuntimeError("split %s longer than the %d bytes" % (split, len(buf)))
+        if sum(lens) < len(buf) or not lens:
+            lens.append(len(buf) - sum(lens))
+        if count * len(lens) > len(self.tx_free):
+            raise RuntimeError("only %d TX descriptors free" % len(self.tx_free))
+        d, a, u = RINGS[1]
+        for _ in range(count):
+            descs = [self.tx_free.pop() for _ in lens]
+            off = addr
+            for k, (i, n) in enumerate(zip(descs, lens)):
+                last = k == len(descs) - 1
+                struct.pack_into("<QIHH", self.mem, d + 16 * i, off, n,
+                                 0 if last else VRING_DESC_F_NEXT, 0 if last else descs[k + 1])
+                off += n
+            self.tx_chains[descs[0]] = descs
+            self.put16(a + 4 + 2 * (self.tx_avail % QSIZE), descs[0])
+            self.tx_avail = (self.tx_avail + 1) & 0xFFFF
+        self.put16(a + 2, self.tx_avail)
+        self.tx_posted += count
+        if not self.u16(u) & VRING_USED_F_NO_NOTIFY:
+            os.write(self.tx_kick, struct.pack("<Q", 1))
+        return "%d" % len(frame)
+# ---- end of crafted TX chains ----
+
+
+class Frontend(CraftedTx):
     def __init__(self, path):
         self.path = path
         self.sock = None
@@ -202,6 +318,7 @@ class Frontend:
         self.put16(a, VRING_AVAIL_F_NO_INTERRUPT)
         self.tx_avail = self.tx_used = 0
         self.tx_free = list(range(QSIZE))
+        self.tx_chains = {}
 
     def ring_msgs(self, ring, enable_first):
         desc, avail, used = RINGS[ring]
@@ -235,7 +352,7 @@ class Frontend:
         self.send(SET_PROTOCOL_FEATURES, struct.pack("<Q", proto & PROTOCOL_F_REPLY_ACK))
         self.acks = bool(proto & PROTOCOL_F_REPLY_ACK)
         self.must(SET_FEATURES, struct.pack("<Q", VIRTIO_F_VERSION_1 | VHOST_USER_F_PROTOCOL_FEATURES |
-                                            (feats & self.extra_features)))
+                                            (feats & (self.extra_features | self.want_features))))
         self.must(SET_MEM_TABLE, struct.pack("<II", 1, 0) + struct.pack("<QQQQ", 0, MEM_SIZE, self.base, 0),
                   [self.fd])
         for ring in (0, 1):
@@ -281,7 +398,7 @@ class Frontend:
         while self.tx_used != idx:
             ident = struct.unpack_from("<I", self.mem, u + 4 + 8 * (self.tx_used % QSIZE))[0]
             self.tx_used = (self.tx_used + 1) & 0xFFFF
-            self.tx_free.append(ident)
+            self.tx_release(ident)
             self.tx_done += 1
 
     def send_frames(self, n):
@@ -436,6 +553,7 @@ class Hostile:
             struct.pack_into("<QIHH", fe.mem, d + 16 * i, ALIAS, CHAIN_DESC,
                              0 if last else 1, 0 if last else i + 1)  # 1: VRING_DESC_F_NEXT
         fe.tx_free = [0, CHAIN]
+        fe.keep_tx_descs = True
         self.active, self.left, self.posted, self.done0 = True, n, 0, fe.tx_done
         self.tick()
 
@@ -465,6 +583,7 @@ class Hostile:
                 struct.pack_into("<QIHH", fe.mem, d + 16 * i, TX_BUFS + (i % NBUF) * BUF,
                                  HDR + len(FRAME), 0, 0)
             fe.tx_free = list(range(QSIZE))
+            fe.keep_tx_descs = False
             self.active = False
 
     def command(self, cmd, args):
@@ -518,6 +637,11 @@ def main():
             elif cmd == "fix_desc":
                 fe.fix_desc()
                 reply = ""
+            elif cmd == "features":  # crafted TX (CraftedTx)
+                fe.want_features = int(args[0], 0)
+                reply = ""
+            elif cmd == "txraw":  # crafted TX (CraftedTx): frame length
+                reply = fe.txraw(args)
             elif cmd == "close":
                 fe.close()
                 reply = ""
