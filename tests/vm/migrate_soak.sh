@@ -24,6 +24,14 @@
 #   RATE=300000             bytes/s of the echo stream
 #   VHOST_DEBUG=1           librte_vhost's config log at debug level (our
 #                           daemon and testpmd): GET_VRING_BASE values etc.
+#   MEMCMP=1                the destination starts paused (-S); after each
+#                           migration both guests' RAM is saved (pmemsave,
+#                           source paused after its device stopped,
+#                           destination before its device starts) and the
+#                           4 KiB pages that differ are printed
+#                           ("memcmp move K: N pages differ ..."): pages
+#                           written and not sent, which a correct migration
+#                           never leaves
 # Last line: "SOAK fwd=F mrg=M ring=R moves=N crashed=0|1 reason=..." (moves
 # counts the good ones). Exit 0 if no crash, 1 on a crash, 2 on a set-up
 # failure (nothing measured).
@@ -65,7 +73,9 @@ DBG=()
 [ -n "${VHOST_DEBUG:-}" ] && DBG=(--log-level=lib.vhost.config:debug)
 
 start_qemu() { # K SIDE [INCOMING]
-	PIDFILE=$WORK/vm$1.qemu.pid QMP=$WORK/vm$1.qmp INCOMING=${3:-} TCG_THREAD=single \
+	local extra=
+	[ -n "${3:-}" ] && [ -n "${MEMCMP:-}" ] && extra=-S
+	QEMU_EXTRA=$extra PIDFILE=$WORK/vm$1.qemu.pid QMP=$WORK/vm$1.qmp INCOMING=${3:-} TCG_THREAD=single \
 		MAC=$MAC NIC_OPTS=$NIC GUEST_SCRIPT=$HERE/migrate-guest.sh \
 		"$HERE/run-guest.sh" "$CACHE" "${SOCKS[$2]}" client $GUEST_IP/24 $PEER_IP 0 0 0 \
 		>"$WORK/vm$1.log" 2>&1 &
@@ -111,6 +121,21 @@ while [ $k -lt "$MOVES" ] && [ $SECONDS -lt $t_end ]; do
 	$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" wait inmigrate 30 >/dev/null || setup_fail "move $k: destination not ready"
 	res=$(timeout 90 $PY "$HERE/qmp.py" "$WORK/vm$((k - 1)).qmp" migrate "unix:$WORK/mig$k.sock") ||
 		crash "move $k: migration failed: $res"
+	if [ -n "${MEMCMP:-}" ]; then
+		$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" left inmigrate 10 || crash "move $k: destination did not load"
+		$PY "$HERE/qmp.py" "$WORK/vm$((k - 1)).qmp" pmemsave "$WORK/src.mem" $((256 << 20))
+		$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" pmemsave "$WORK/dst.mem" $((256 << 20))
+		$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" cont
+		$PY - "$WORK/src.mem" "$WORK/dst.mem" "$k" <<'X'
+import sys
+a, b = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+pages = [(i >> 12, sum(x != y for x, y in zip(a[i:i + 4096], b[i:i + 4096])))
+         for i in range(0, min(len(a), len(b)), 4096) if a[i:i + 4096] != b[i:i + 4096]]
+print(f"memcmp move {sys.argv[3]}: {len(pages)} pages differ" +
+      "".join(f" gpa=0x{p << 12:x}({n}B)" for p, n in pages[:12]), flush=True)
+X
+		rm -f "$WORK/src.mem" "$WORK/dst.mem"
+	fi
 	$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" wait running 10 >/dev/null || crash "move $k: destination not running"
 	before=$(cat "$WORK/progress")
 	timeout 10 $PY "$HERE/qmp.py" "$WORK/vm$((k - 1)).qmp" quit >/dev/null 2>&1 || true
