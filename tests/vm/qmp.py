@@ -9,6 +9,9 @@
   qmp.py SOCK left STATUS [SECS]  wait until the run state is no longer STATUS
   qmp.py SOCK pmemsave FILE BYTES guest physical memory [0, BYTES) to FILE
   qmp.py SOCK cont                resume a paused guest (-S)
+  qmp.py SOCK rings               per virtqueue of the first virtio device:
+                                  "vq N desc=GPA avail=GPA used=GPA
+                                   last_avail=I used_idx=I" (x-query-virtio)
 Every wait is bounded (30 s unless told); errors exit 1 with a message."""
 import json, socket, sys, time
 
@@ -89,6 +92,14 @@ def main():
             time.sleep(0.02)
     elif op == "pmemsave":
         Qmp(path).cmd("pmemsave", val=0, size=int(sys.argv[4]), filename=sys.argv[3])
+    elif op == "rings":
+        q = Qmp(path)
+        dev = q.cmd("x-query-virtio")[0]["path"]
+        for n in range(2):
+            st = q.cmd("x-query-virtio-queue-status", path=dev, queue=n)
+            print(f"vq {n} desc=0x{st['vring-desc']:x} avail=0x{st['vring-avail']:x} "
+                  f"used=0x{st['vring-used']:x} last_avail={st['last-avail-idx']} "
+                  f"used_idx={st['used-idx']}", flush=True)
     elif op == "cont":
         Qmp(path).cmd("cont")
     elif op == "quit":
