@@ -89,8 +89,10 @@ start_qemu() { # K SIDE [INCOMING]
 }
 
 if [ "$FWD" = testpmd ]; then
-	# --stats-period: without it testpmd reads stdin and ends at its EOF
-	ns stdbuf -oL "$TESTPMD" -l 0,1 --main-lcore 1 --file-prefix="${TAG}t" --no-huge -m 512 \
+	# --stats-period: without it testpmd reads stdin and ends at its EOF.
+	# ip netns exec execs: $! is testpmd itself, which cleanup must end
+	# (it holds the test lock's fd)
+	ip netns exec "$NS_VF" stdbuf -oL "$TESTPMD" -l 0,1 --main-lcore 1 --file-prefix="${TAG}t" --no-huge -m 512 \
 		"${DBG[@]}" --no-pci --vdev "net_vhost0,iface=${SOCKS[0]}" --vdev "${DEV[0]}" \
 		--vdev "net_vhost1,iface=${SOCKS[1]}" --vdev "${DEV[1]}" -- --forward-mode=io \
 		--auto-start --total-num-mbufs=16384 --stats-period 60 >"$WORK/fwd.log" 2>&1 &
