@@ -140,19 +140,7 @@ while [ $k -lt "$MOVES" ] && [ $SECONDS -lt $t_end ]; do
 		$PY "$HERE/qmp.py" "$WORK/vm$((k - 1)).qmp" pmemsave "$WORK/src.mem" $((256 << 20))
 		$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" pmemsave "$WORK/dst.mem" $((256 << 20))
 		$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" cont
-		$PY - "$WORK/src.mem" "$WORK/dst.mem" "$k" <<'X'
-import sys
-a, b = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
-pages = [(i >> 12, sum(x != y for x, y in zip(a[i:i + 4096], b[i:i + 4096])))
-         for i in range(0, min(len(a), len(b)), 4096) if a[i:i + 4096] != b[i:i + 4096]]
-print(f"memcmp move {sys.argv[3]}: {len(pages)} pages differ" +
-      "".join(f" gpa=0x{p << 12:x}({n}B)" for p, n in pages[:12]), flush=True)
-for p, _ in pages[:6]:  # where in the page, and source -> destination bytes
-    o = p << 12
-    d = [i for i in range(4096) if a[o + i] != b[o + i]][:6]
-    print(f"  page 0x{o:x}: " + " ".join(f"+0x{i:x}:{a[o + i]:02x}->{b[o + i]:02x}" for i in d) +
-          f"  src[+0x{d[0] & ~15:x}]={a[o + (d[0] & ~15):o + (d[0] & ~15) + 32].hex()}", flush=True)
-X
+		$PY "$HERE/memcmp.py" "$WORK/src.mem" "$WORK/dst.mem" "$k"
 		rm -f "$WORK/src.mem" "$WORK/dst.mem"
 	fi
 	$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" wait running 10 >/dev/null || crash "move $k: destination not running"
