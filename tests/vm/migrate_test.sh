@@ -47,7 +47,8 @@
 # QEMU's own view of each ring (x-query-virtio: last_avail_idx, used_idx)
 # must be the same on both sides. Equal rings with RAM that differs mean
 # QEMU delivered pages that are not the source's final ones: on this host
-# (QEMU 7.2, TCG) that happens in about 1 move in 10-40, with our daemon and
+# (QEMU 7.2, TCG) about 1 move in 3 delivers stale pages and 1 in 8 breaks
+# the guest (migrate_soak.sh), with our daemon and
 # with dpdk-testpmd, and also when the relay writes almost nothing into the
 # guest (tests/vm/migrate_soak.sh TRAFFIC=off: lost pages held file names
 # and kernel pointers the guest CPU wrote); docs/live-migration.md has the
