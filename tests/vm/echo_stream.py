@@ -8,7 +8,8 @@ It sends until STOPFILE exists, then half-closes and reads the echo to EOF.
 GAPLOG gets one line "START SECONDS" per pause of more than 20 ms between
 received chunks (a stall). Prints "sent N echoed N longest_gap_ms G" and
 exits 0 only if every byte came back, in order and intact.
-Env: RATE (bytes/s, default 1000000), SECS (bound on the whole run, 300)."""
+Env: RATE (bytes/s, default 1000000), SECS (bound on the whole run, 300),
+PROGRESS (a file that always holds the count of bytes echoed so far)."""
 import os, random, socket, sys, threading, time
 
 RATE = int(os.environ.get("RATE", "1000000"))
@@ -59,6 +60,7 @@ def main():
     want = random.Random(SEED)
     got, longest, bad = 0, 0.0, None
     last = time.time()
+    progress = os.environ.get("PROGRESS")
     with open(gaplog, "w") as log:
         while True:
             try:
@@ -78,6 +80,10 @@ def main():
                 bad = f"echo differs in bytes {got}..{got + len(b)}"
                 break
             got += len(b)
+            if progress:
+                with open(progress + ".tmp", "w") as p:
+                    p.write(f"{got}\n")
+                os.replace(progress + ".tmp", progress)
     th.join(5)
     print(f"sent {sent[0]} echoed {got} longest_gap_ms {longest * 1000:.0f}", flush=True)
     if bad or got != sent[0]:

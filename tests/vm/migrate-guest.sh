@@ -4,6 +4,11 @@
 # (vmt_peer:7001); wait for the test's "done" (a connection to :7999), then
 # print eth0's counters for the test to hold against the relays'.
 nc -ll -p 7777 -e /bin/cat &
+# vmt_churn=1 (migrate_soak.sh TRAFFIC=off): the guest CPU keeps rewriting
+# memory, so a migration has pages that only the guest CPU dirties
+if [ "${vmt_churn:-0}" = 1 ]; then
+	(while :; do cp -r /lib /tmp/churn && rm -rf /tmp/churn; done) &
+fi
 (
 	i=0
 	until nc "$vmt_peer" 7001 -e /bin/cat; do

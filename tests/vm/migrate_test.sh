@@ -40,19 +40,29 @@
 # guests on this host, with testpmd too; TESTING.md) and every QEMU is
 # ended by its pid file.
 #
-# A destination guest whose kernel crashes in its virtio-net receive path
-# (page_to_skb) after a move, with every relay check passed until then, is
-# a fault of this host's TCG/QEMU/librte_vhost stack (about 1 move in 70
-# here with mergeable buffers; most runs without them, with dpdk-testpmd as
-# the forwarder as well): such a run is reported loudly and run once more.
-# Any other failure, or a second crash, fails the test.
+# Each move also checks the migration itself: the destination QEMU starts
+# paused (-S); once the source completed, both guests' RAM is saved (QMP
+# pmemsave: the source paused after its device stopped, the destination
+# before its device starts) and compared page by page (memcmp.py), and
+# QEMU's own view of each ring (x-query-virtio: last_avail_idx, used_idx)
+# must be the same on both sides. Equal rings with RAM that differs mean
+# QEMU delivered pages that are not the source's final ones: on this host
+# (QEMU 7.2, TCG) about 1 move in 3 delivers stale pages and 1 in 8 breaks
+# the guest (migrate_soak.sh), with our daemon and
+# with dpdk-testpmd, and also when the relay writes almost nothing into the
+# guest (tests/vm/migrate_soak.sh TRAFFIC=off: lost pages held file names
+# and kernel pointers the guest CPU wrote); docs/live-migration.md has the
+# figures. A run that fails after such a move is reported with the pages
+# and run once more; any other failure (rings that differ, a crash after
+# moves whose RAM arrived intact) fails the test at once.
 if [ -z "${MIGRATE_ATTEMPT:-}" ]; then
 	set -o pipefail
 	out=$(mktemp /tmp/vfwd-migrate.XXXXXX)
 	rc=0
 	MIGRATE_ATTEMPT=1 "$0" "$@" 2>&1 | tee "$out" || rc=$?
-	if [ $rc -ne 0 ] && grep -q "Kernel panic\|RIP: 0010:page_to_skb" "$out"; then
-		echo "MIGRATE: the guest kernel crashed after a move (platform fault, see the header); running once more"
+	if [ $rc -ne 0 ] && grep -q "^memcmp move [0-9]*: [1-9][0-9]* pages differ" "$out"; then
+		echo "MIGRATE: QEMU delivered a destination guest whose RAM differs from the source's" \
+			"(lines 'memcmp move'; a platform fault, see the header); running once more"
 		rm -f "$out"
 		MIGRATE_ATTEMPT=2 exec "$0" "$@"
 	fi
@@ -63,10 +73,9 @@ fi
 MODE=${1:-server}
 MOVES=${MOVES:-6}
 export RATE=${RATE:-300000} # bytes/s of each stream
-# Mergeable RX buffers on (--enable-mrgbuf): without them the guest posts
-# "big" receive buffers (GUEST_TSO without MRG_RXBUF) and destination
-# guests crash in most runs here, with dpdk-testpmd as the forwarder too
-# (docs/live-migration.md). MRGBUF=off reproduces it.
+# Mergeable RX buffers on (--enable-mrgbuf), as before; MRGBUF=off runs
+# without. Both crash destination guests now and then on this host, with
+# dpdk-testpmd too: QEMU's fault, not the feature's (docs/live-migration.md).
 MRG=(-R)
 [ "${MRGBUF:-on}" = off ] && MRG=()
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -106,10 +115,12 @@ bridge_port() {
 	ns bridge link set dev "${VF[$1]}" flood off learning on
 }
 
-# start_qemu K SIDE [INCOMING]: guest instance K on side SIDE's socket
+# start_qemu K SIDE [INCOMING]: guest instance K on side SIDE's socket; a
+# destination starts paused (-S) until its RAM has been compared
 start_qemu() {
-	local k=$1 side=$2
-	PIDFILE=$WORK/vm$k.qemu.pid QMP=$WORK/vm$k.qmp INCOMING=${3:-} TCG_THREAD=single \
+	local k=$1 side=$2 extra=
+	[ -n "${3:-}" ] && extra=-S
+	QEMU_EXTRA=$extra PIDFILE=$WORK/vm$k.qemu.pid QMP=$WORK/vm$k.qmp INCOMING=${3:-} TCG_THREAD=single \
 		GUEST_ANNOUNCE=$announce MAC=$MAC NIC_OPTS=${NIC_OPTS:-} GUEST_SCRIPT=$HERE/migrate-guest.sh \
 		"$HERE/run-guest.sh" "$CACHE" "${SOCKS[$side]}" $qmode $GUEST_IP/24 $PEER_IP 0 0 0 \
 		>"$WORK/vm$k.log" 2>&1 &
@@ -192,6 +203,15 @@ for k in $(seq 1 "$MOVES"); do
 	$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" wait inmigrate 30 || fail "move $k: destination not ready"
 	res=$($PY "$HERE/qmp.py" "$WORK/vm$((k - 1)).qmp" migrate "unix:$WORK/mig$k.sock") ||
 		fail "move $k: migration failed: $res"
+	$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" left inmigrate 10 || fail "move $k: destination did not load"
+	rs=$($PY "$HERE/qmp.py" "$WORK/vm$((k - 1)).qmp" rings) || fail "move $k: no rings from the source"
+	rd=$($PY "$HERE/qmp.py" "$WORK/vm$k.qmp" rings) || fail "move $k: no rings from the destination"
+	[ "$rs" = "$rd" ] || fail "move $k: rings differ: source $rs; destination $rd"
+	$PY "$HERE/qmp.py" "$WORK/vm$((k - 1)).qmp" pmemsave "$WORK/src.mem" $((256 << 20)) || fail "pmemsave"
+	$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" pmemsave "$WORK/dst.mem" $((256 << 20)) || fail "pmemsave"
+	$PY "$HERE/memcmp.py" "$WORK/src.mem" "$WORK/dst.mem" "$k"
+	rm -f "$WORK/src.mem" "$WORK/dst.mem"
+	$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" cont || fail "move $k: cont"
 	$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" wait running 10 || fail "move $k: destination not running"
 	t0=$(date +%s.%N)
 	ns busybox ping -c 1 -w 5 -i 0.2 -q $GUEST_IP >/dev/null ||

@@ -6,6 +6,12 @@
                                   {"start","end","status","total_ms","downtime_ms",
                                    "setup_ms","ram_mb"}; exit 1 unless completed
   qmp.py SOCK quit                end QEMU
+  qmp.py SOCK left STATUS [SECS]  wait until the run state is no longer STATUS
+  qmp.py SOCK pmemsave FILE BYTES guest physical memory [0, BYTES) to FILE
+  qmp.py SOCK cont                resume a paused guest (-S)
+  qmp.py SOCK rings               per virtqueue of the first virtio device:
+                                  "vq N desc=GPA avail=GPA used=GPA
+                                   last_avail=I used_idx=I" (x-query-virtio)
 Every wait is bounded (30 s unless told); errors exit 1 with a message."""
 import json, socket, sys, time
 
@@ -76,6 +82,26 @@ def main():
                           "ram_mb": round(m.get("ram", {}).get("transferred", 0) / 2**20, 1),
                           "error": m.get("error-desc")}), flush=True)
         sys.exit(0 if m["status"] == "completed" else 1)
+    elif op == "left":
+        secs = float(sys.argv[4]) if len(sys.argv) > 4 else 30.0
+        end = time.time() + secs
+        q = Qmp(path, secs)
+        while q.cmd("query-status")["status"] == sys.argv[3]:
+            if time.time() > end:
+                sys.exit(f"qmp: still {sys.argv[3]} after {secs} s")
+            time.sleep(0.02)
+    elif op == "pmemsave":
+        Qmp(path).cmd("pmemsave", val=0, size=int(sys.argv[4]), filename=sys.argv[3])
+    elif op == "rings":
+        q = Qmp(path)
+        dev = q.cmd("x-query-virtio")[0]["path"]
+        for n in range(2):
+            st = q.cmd("x-query-virtio-queue-status", path=dev, queue=n)
+            print(f"vq {n} desc=0x{st['vring-desc']:x} avail=0x{st['vring-avail']:x} "
+                  f"used=0x{st['vring-used']:x} last_avail={st['last-avail-idx']} "
+                  f"used_idx={st['used-idx']}", flush=True)
+    elif op == "cont":
+        Qmp(path).cmd("cont")
     elif op == "quit":
         q = Qmp(path)
         q.s.sendall(b'{"execute": "quit"}\n')
