@@ -22,6 +22,7 @@ if [ -n "$bad" ]; then
 	done
 	exit 1
 fi
+# entries a build's flags make unused (hardening, sanitizers) are not stale
 stale=$(comm -13 <(echo "$calls") <(echo "$allowed"))
-[ -z "$stale" ] || echo "allowed but no longer called (remove?): $(echo $stale)"
+[ -z "$stale" ] || echo "allowed but not called by this build: $(echo $stale)"
 echo "data path: $(echo "$calls" | wc -l) outside symbols, all allowed"
