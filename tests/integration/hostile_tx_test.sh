@@ -39,26 +39,8 @@ ip netns exec "$NS_VF" ip link set vfpeer up
 start_daemon d --zmq-stats-ep="$ST" --enable-tso --enable-mrgbuf --enable-jumbo \
 	-P "net_pcap0,rx_iface=vf0,tx_pcap=$CAP=0" -P net_null1,size=64=1 -P net_tap2,iface=tvf2=2
 
-# ---- front-ends (as in vring_enable_test.sh) ----
-declare -A FE_W FE_R
-start_fe() { # start_fe NAME SOCK
-	mkfifo "$WORK/$1.in" "$WORK/$1.out"
-	python3 "$FE_PY" "$2" <"$WORK/$1.in" >"$WORK/$1.out" 2>"$WORK/fe_$1.log" &
-	PIDS+=($!)
-	local w r
-	exec {w}>"$WORK/$1.in" {r}<"$WORK/$1.out"
-	FE_W[$1]=$w
-	FE_R[$1]=$r
-}
-fe() {
-	local name=$1
-	shift
-	echo "$*" >&"${FE_W[$name]}"
-	read -r -t 10 -u "${FE_R[$name]}" REPLY || fail "front-end $name: no reply to '${*:0:80}'"
-	[[ $REPLY == ok* ]] || fail "front-end $name: '${*:0:80}': $REPLY"
-	REPLY=${REPLY#ok}
-	REPLY=${REPLY# }
-}
+# ---- front-ends (frontend_lib.sh: start_fe, fe) ----
+. "$(dirname "$0")/frontend_lib.sh"
 fe_rx() { fe "$1" rx; echo "${REPLY%% *}"; }
 fe_txdone() { fe "$1" tx; echo "${REPLY%% *}"; }
 fe_txposted() { fe "$1" tx; echo "${REPLY##* }"; }

@@ -29,27 +29,7 @@ PIDS+=("$DAEMON_PID_d")
 wait_for 20 grep -q "ready:" "$WORK/d.log" || fail "daemon did not get ready"
 
 # ---- front-ends: one Python process per guest, commands over fifos ----
-declare -A FE_W FE_R
-start_fe() { # start_fe NAME SOCK
-	mkfifo "$WORK/$1.in" "$WORK/$1.out"
-	python3 "$FE_PY" "$2" <"$WORK/$1.in" >"$WORK/$1.out" 2>"$WORK/fe_$1.log" &
-	PIDS+=($!)
-	local w r
-	exec {w}>"$WORK/$1.in" {r}<"$WORK/$1.out"
-	FE_W[$1]=$w
-	FE_R[$1]=$r
-}
-# fe NAME CMD...: one command, its reply in REPLY (without "ok"); a reply
-# "err ..." or none within 10 s fails the test
-fe() {
-	local name=$1
-	shift
-	echo "$*" >&"${FE_W[$name]}"
-	read -r -t 10 -u "${FE_R[$name]}" REPLY || fail "front-end $name: no reply to '$*'"
-	[[ $REPLY == ok* ]] || fail "front-end $name: '$*': $REPLY"
-	REPLY=${REPLY#ok}
-	REPLY=${REPLY# }
-}
+. "$(dirname "$0")/frontend_lib.sh"
 fe_rx() { fe "$1" rx; echo "${REPLY%% *}"; }         # frames the guest received
 fe_badlen() { fe "$1" rx; echo "${REPLY##* }"; }     # of a length other than 12 + 64
 fe_txdone() { fe "$1" tx; echo "${REPLY%% *}"; }     # TX frames the back-end took
