@@ -16,10 +16,6 @@
 #include "relay_events.h"
 #include "relay_int.h"
 
-#ifndef VIRTIO_F_RING_PACKED
-#define VIRTIO_F_RING_PACKED 34
-#endif
-
 #define COUNT(field, n) __atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)
 
 static uint64_t tsc_after_us(uint32_t us)
@@ -32,11 +28,10 @@ void stall_refused(struct relay_unit *u, int vid, uint16_t qid, uint16_t slot)
 	struct txq_stall *s = &u->stall[slot];
 	/* rte_vhost_avail_entries reads a split ring's avail index (on a
 	 * packed ring it reads the event suppression area): packed rings are
-	 * not followed. An empty queue is a healthy one (also ends a backoff). */
-	uint64_t features;
-	if (rte_vhost_get_negotiated_features(vid, &features) < 0 ||
-		(features & (1ULL << VIRTIO_F_RING_PACKED)) ||
-		rte_vhost_avail_entries(vid, qid) == 0) {
+	 * not followed. The ring layout is the one count_vhost_drops (fwd.c)
+	 * took for this connection just before, on the same dequeue. An empty
+	 * queue is a healthy one (also ends a backoff). */
+	if (!u->chains_split || rte_vhost_avail_entries(vid, qid) == 0) {
 		stall_moved(u, slot);
 		return;
 	}

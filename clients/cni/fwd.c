@@ -43,6 +43,22 @@ bool fwd_same_device(const char *a, const char *b)
 	return strcasecmp(a, b) == 0;
 }
 
+/* One request: FWD_OK, FWD_DOWN (err set) or FWD_REFUSED with the
+ * daemon's error code in *code. */
+static enum fwd_result call(const struct cni_req *req, Request *r, struct cni_error *err,
+	int *code)
+{
+	Response *resp = ask(req, r);
+	if (resp == NULL) {
+		down(req, err);
+		return FWD_DOWN;
+	}
+	bool done = ok(resp);
+	*code = resp->has_error_code ? resp->error_code : 0;
+	virtioforwarder__port_control_response__free_unpacked(resp, NULL);
+	return done ? FWD_OK : FWD_REFUSED;
+}
+
 enum fwd_result fwd_add_sock(const struct cni_req *req, const char *path, const char *device_id,
 	struct cni_error *err)
 {
@@ -66,16 +82,10 @@ enum fwd_result fwd_add_sock(const struct cni_req *req, const char *path, const 
 		r.devargs = devargs;
 		r.n_devargs = 1;
 	}
-	Response *resp = ask(req, &r);
-	if (resp == NULL) {
-		down(req, err);
-		return FWD_DOWN;
-	}
-	bool done = ok(resp);
-	int code = resp->has_error_code ? resp->error_code : 0;
-	virtioforwarder__port_control_response__free_unpacked(resp, NULL);
-	if (done)
-		return FWD_OK;
+	int code;
+	enum fwd_result res = call(req, &r, err, &code);
+	if (res != FWD_REFUSED)
+		return res;
 	if (code == ADD_SOCK_PATH_TAKEN) {
 		/* taken by us already (a daemon without conditional add_sock)? */
 		char dev[256];
@@ -103,16 +113,10 @@ enum fwd_result fwd_remove_sock(const struct cni_req *req, const char *path, str
 	r.vhost_path = (char *)path;
 	r.has_conditional = true;
 	r.conditional = true;
-	Response *resp = ask(req, &r);
-	if (resp == NULL) {
-		down(req, err);
-		return FWD_DOWN;
-	}
-	bool done = ok(resp);
-	int code = resp->has_error_code ? resp->error_code : 0;
-	virtioforwarder__port_control_response__free_unpacked(resp, NULL);
-	if (done)
-		return FWD_OK;
+	int code;
+	enum fwd_result res = call(req, &r, err, &code);
+	if (res != FWD_REFUSED)
+		return res;
 	if (code == REMOVE_SOCK_ABSENT)
 		return FWD_ABSENT;
 	cni_set_error(err, CNI_ERR_REFUSED, "virtio-forwarder refused to remove the socket",
