@@ -11,7 +11,18 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 ASAN_BUILD=${ASAN_BUILD:-$TOP/build-asan}
 "$TOP/scripts/setup-host.sh"
+# tests keep their recorded ports in their own directories: a port recorded
+# in the machine's state directory would come back with the next daemon
+# started there (CI once failed on one left by an earlier run)
+STATE_DIR=/var/lib/virtio-forwarder
+state_was_there=0
+[ ! -e "$STATE_DIR" ] || state_was_there=1
+check_state_dir() {
+	[ $state_was_there = 1 ] || [ ! -e "$STATE_DIR" ] ||
+		{ echo "a test left $STATE_DIR behind:"; ls -la "$STATE_DIR"; exit 1; }
+}
 meson test -C "$BUILD" --print-errorlogs "$@"
+check_state_dir
 [ "${SANITIZERS:-1}" = 1 ] || exit 0
 
 [ -f "$ASAN_BUILD/build.ninja" ] ||
@@ -22,3 +33,4 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 suites=(--suite unit --suite func --suite integration)
 [ $# -eq 0 ] || suites=("$@")
 meson test -C "$ASAN_BUILD" --print-errorlogs "${suites[@]}"
+check_state_dir

@@ -35,7 +35,7 @@ hugemb() { awk '/^(Shared|Private)_Hugetlb:/ { k += $2 } END { printf "%d", k / 
 vfs=()
 for ((i = 0; i < N; i++)); do vfs+=(-P "net_null$i,size=64,no-rx=1=$i"); done
 # shellcheck disable=SC2086
-"$DAEMON" -C 1 -M 0 -n -p "$TP_STATE/fwd" -V "$TP_STATE" -S vhost%u.sock "${vfs[@]}" -u -g \
+"$DAEMON" -C 1 -M 0 -n -p "$TP_STATE/fwd" -V "$TP_STATE" -S vhost%u.sock --state-dir "$TP_STATE/fwd" "${vfs[@]}" -u -g \
 	-H /dev/hugepages ${OURS_ARGS:-} -- --file-prefix "${FP}fwd" >"$TP_STATE/fwd/log" 2>&1 &
 dpid=$!
 for ((i = 0; i < 300; i++)); do

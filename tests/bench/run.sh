@@ -69,7 +69,7 @@ mkdir -p "$(dirname "$OUT")"
 # whose VF is $VF_DEVARGS, main lcore 0, one worker on CPU 1
 # (OURS_CPUS / OURS_EAL: the multiqueue points' workers and --lcores)
 export FWD_CMD_ours="$DAEMON -C \${OURS_CPUS:-1} -M 0 -n -p \$(dirname \$VHOST_SOCK) -V \$(dirname \$VHOST_SOCK) \
- -S vhost%u.sock -P \$VF_DEVARGS=0 \${EXTRA_VFS:-} -u -g -H /dev/hugepages \${OURS_ARGS:-} \
+ -S vhost%u.sock --state-dir \$(dirname \$VHOST_SOCK) -P \$VF_DEVARGS=0 \${EXTRA_VFS:-} -u -g -H /dev/hugepages \${OURS_ARGS:-} \
  -- --file-prefix \${FP}fwd -m 512 \$([ -n \"\${CG_RUN:-}\" ] && echo --no-huge) \${OURS_EAL:-}"
 export OWN_RE_ours=virtio-forwarder OWN_RE_ours_sleep=virtio-forwarder FWD_USR1_ours=1 FWD_USR1_ours_sleep=1
 # OVS-DPDK: fwd-ovs.sh sets up a private instance for the process about to

@@ -38,6 +38,7 @@ VIRTIOFWD_ZMQ_PORT_CONTROL_EP=ipc://$WORK/ep/port_control
 VIRTIOFWD_ZMQ_CONFIG_EP=ipc://$WORK/ep/config
 VIRTIOFWD_ZMQ_CORE_SCHED_EP=ipc://$WORK/ep/core_sched
 VIRTIOFWD_VHOST_CLIENT=
+VIRTIOFWD_STATE_DIR=$WORK/state
 VIRTIOFWD_IDLE_SLEEP_MAX_US=100
 VIRTIOFWD_EAL_ARGS="--no-huge -m 256 --file-prefix=${TAG}pkg"
 X
@@ -67,4 +68,14 @@ rc=0
 wait $svc || rc=$?
 [ $rc = 0 ] || fail "exit $rc"
 VIRTIOFWD_CONFIG=$WORK/cfg /usr/lib/virtio-forwarder/vio4wd-post-stop.sh || fail "post-stop"
+# the port added above was recorded where the config says, not in the
+# machine's /var/lib/virtio-forwarder (a test must not leave ports there)
+grep -q '"net_null0"' "$WORK/state/state.json" || fail "dynamic port not recorded in VIRTIOFWD_STATE_DIR"
+if [ $was_installed = 0 ]; then
+	# a purge takes the recorded ports with it (postrm)
+	mkdir -p /var/lib/virtio-forwarder
+	cp "$WORK/state/state.json" /var/lib/virtio-forwarder/
+	dpkg --purge virtio-forwarder >"$WORK/pkg/purge.log" 2>&1 || { cat "$WORK/pkg/purge.log"; fail "purge"; }
+	[ ! -e /var/lib/virtio-forwarder ] || fail "purge left /var/lib/virtio-forwarder"
+fi
 log PASS
