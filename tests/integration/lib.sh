@@ -220,3 +220,13 @@ wait_stat() {
 		sleep 0.3
 	done
 }
+
+# mem_bytes SIZE: a QEMU memory size (run-guest.sh's MEM: 262152K, 256M, or
+# a bare number of MiB) in bytes, for pmemsave
+mem_bytes() {
+	case "$1" in
+	*K) echo $((${1%K} << 10)) ;;
+	*M) echo $((${1%M} << 20)) ;;
+	*) echo $(($1 << 20)) ;;
+	esac
+}

@@ -22,6 +22,9 @@
 #   RING=split|packed       QEMU packed=on for packed
 #   MOVES=50 SOAK_SECS=240  bounds of one run (the shared lock: ~5 min)
 #   RATE=300000             bytes/s of the echo stream
+#   MEM=262152K             guest RAM (run-guest.sh); 256 (MiB) gives QEMU
+#                           7.2's lost TCG writes (docs/live-migration.md)
+#   TCG=single|multi        QEMU's TCG threading
 #   VHOST_DEBUG=1           librte_vhost's config log at debug level (our
 #                           daemon and testpmd): GET_VRING_BASE values etc.
 #   TRAFFIC=off             no echo stream and no ping: the relay writes
@@ -45,6 +48,8 @@ MRG=${MRGBUF:-on}
 RING=${RING:-split}
 MOVES=${MOVES:-50}
 SOAK_SECS=${SOAK_SECS:-240}
+export MEM=${MEM:-262152K}
+MEM_BYTES=$(mem_bytes "$MEM")
 export RATE=${RATE:-300000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=$BUILD/vm-cache
@@ -53,7 +58,7 @@ GUEST_IP=10.99.0.2
 PEER_IP=10.99.0.1
 MAC=52:54:00:99:00:02
 moves=0
-summary() { echo "SOAK fwd=$FWD mrg=$MRG ring=$RING moves=$moves crashed=$1 reason=$2"; }
+summary() { echo "SOAK fwd=$FWD mrg=$MRG ring=$RING mem=$MEM tcg=${TCG:-single} moves=$moves crashed=$1 reason=$2"; }
 setup_fail() { summary 0 "setup: $*"; log "SETUP FAILED: $*"; exit 2; }
 crash() {
 	summary 1 "$*"
@@ -81,7 +86,7 @@ churn=
 start_qemu() { # K SIDE [INCOMING]
 	local extra=
 	[ -n "${3:-}" ] && [ -n "${MEMCMP:-}" ] && extra=-S
-	APPEND_EXTRA=$churn QEMU_EXTRA=$extra PIDFILE=$WORK/vm$1.qemu.pid QMP=$WORK/vm$1.qmp INCOMING=${3:-} TCG_THREAD=single \
+	APPEND_EXTRA=$churn QEMU_EXTRA=$extra PIDFILE=$WORK/vm$1.qemu.pid QMP=$WORK/vm$1.qmp INCOMING=${3:-} TCG_THREAD=${TCG:-single} \
 		MAC=$MAC NIC_OPTS=$NIC GUEST_SCRIPT=$HERE/migrate-guest.sh \
 		"$HERE/run-guest.sh" "$CACHE" "${SOCKS[$2]}" client $GUEST_IP/24 $PEER_IP 0 0 0 \
 		>"$WORK/vm$1.log" 2>&1 &
@@ -137,8 +142,8 @@ while [ $k -lt "$MOVES" ] && [ $SECONDS -lt $t_end ]; do
 		$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" left inmigrate 10 || crash "move $k: destination did not load"
 		$PY "$HERE/qmp.py" "$WORK/vm$((k - 1)).qmp" rings | sed "s/^/move $k source /" || true
 		$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" rings | sed "s/^/move $k destination /" || true
-		$PY "$HERE/qmp.py" "$WORK/vm$((k - 1)).qmp" pmemsave "$WORK/src.mem" $((256 << 20))
-		$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" pmemsave "$WORK/dst.mem" $((256 << 20))
+		$PY "$HERE/qmp.py" "$WORK/vm$((k - 1)).qmp" pmemsave "$WORK/src.mem" $MEM_BYTES
+		$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" pmemsave "$WORK/dst.mem" $MEM_BYTES
 		$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" cont
 		$PY "$HERE/memcmp.py" "$WORK/src.mem" "$WORK/dst.mem" "$k"
 		rm -f "$WORK/src.mem" "$WORK/dst.mem"

@@ -45,41 +45,21 @@
 # pmemsave: the source paused after its device stopped, the destination
 # before its device starts) and compared page by page (memcmp.py), and
 # QEMU's own view of each ring (x-query-virtio: last_avail_idx, used_idx)
-# must be the same on both sides. Equal rings with RAM that differs mean
-# QEMU delivered pages that are not the source's final ones: on this host
-# (QEMU 7.2, TCG) about 1 move in 3 delivers stale pages and 1 in 8 breaks
-# the guest (migrate_soak.sh), with our daemon and
-# with dpdk-testpmd, and also when the relay writes almost nothing into the
-# guest (tests/vm/migrate_soak.sh TRAFFIC=off: lost pages held file names
-# and kernel pointers the guest CPU wrote); docs/live-migration.md has the
-# figures. A run that fails after such a move is reported with the pages
-# and run again with a fresh guest, up to MIGRATE_ATTEMPTS (3) runs: each
-# run moves the guest MOVES (2: there and back) times, so that a platform
-# fault (1 move in 8 breaks the guest here) rarely spoils three runs in a
-# row; any other failure (rings that differ, a crash after moves whose RAM
-# arrived intact) fails the test at once.
-if [ -z "${MIGRATE_ATTEMPT:-}" ]; then
-	set -o pipefail
-	out=$(mktemp /tmp/vfwd-migrate.XXXXXX)
-	for attempt in $(seq 1 "${MIGRATE_ATTEMPTS:-3}"); do
-		rc=0
-		MIGRATE_ATTEMPT=$attempt "$0" "$@" 2>&1 | tee "$out" || rc=$?
-		[ $rc -ne 0 ] && grep -q "^memcmp move [0-9]*: [1-9][0-9]* pages differ" "$out" ||
-			break
-		echo "MIGRATE: attempt $attempt: QEMU delivered a destination guest whose RAM" \
-			"differs from the source's (lines 'memcmp move'; a platform fault, see the" \
-			"header); running again with a fresh guest"
-	done
-	rm -f "$out"
-	exit $rc
-fi
+# must be the same on both sides. Any page that differs fails the test.
+#
+# Guest RAM is 256 MiB + 8 KiB (GUEST_MEM): QEMU before 9.0 under TCG loses
+# guest-CPU writes during migration when a RAM block's size is a multiple
+# of 256 KiB (the fast path of cpu_physical_memory_sync_dirty_bitmap clears
+# dirty bits without resetting TCG's TLB; fixed upstream by 03bfc2188f).
+# With 256 MiB about 1 move in 3 delivered stale pages and 1 in 8 broke
+# the guest, with dpdk-testpmd too; docs/live-migration.md has the figures.
+# GUEST_MEM=256 reproduces it.
 . "$(dirname "$0")/../integration/lib.sh"
 MODE=${1:-server}
 MOVES=${MOVES:-2}
 export RATE=${RATE:-300000} # bytes/s of each stream
 # Mergeable RX buffers on (--enable-mrgbuf), as before; MRGBUF=off runs
-# without. Both crash destination guests now and then on this host, with
-# dpdk-testpmd too: QEMU's fault, not the feature's (docs/live-migration.md).
+# without.
 MRG=(-R)
 [ "${MRGBUF:-on}" = off ] && MRG=()
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -89,6 +69,8 @@ PY=/usr/bin/python3
 GUEST_IP=10.99.0.2
 PEER_IP=10.99.0.1
 MAC=52:54:00:99:00:02
+GUEST_MEM=${GUEST_MEM:-262152K}
+MEM_BYTES=$(mem_bytes "$GUEST_MEM")
 "$HERE/build-guest.sh" "$CACHE"
 make_netns
 # (commands run in the background call ip netns exec directly, which execs:
@@ -124,7 +106,7 @@ bridge_port() {
 start_qemu() {
 	local k=$1 side=$2 extra=
 	[ -n "${3:-}" ] && extra=-S
-	QEMU_EXTRA=$extra PIDFILE=$WORK/vm$k.qemu.pid QMP=$WORK/vm$k.qmp INCOMING=${3:-} TCG_THREAD=single \
+	MEM=$GUEST_MEM QEMU_EXTRA=$extra PIDFILE=$WORK/vm$k.qemu.pid QMP=$WORK/vm$k.qmp INCOMING=${3:-} TCG_THREAD=single \
 		GUEST_ANNOUNCE=$announce MAC=$MAC NIC_OPTS=${NIC_OPTS:-} GUEST_SCRIPT=$HERE/migrate-guest.sh \
 		"$HERE/run-guest.sh" "$CACHE" "${SOCKS[$side]}" $qmode $GUEST_IP/24 $PEER_IP 0 0 0 \
 		>"$WORK/vm$k.log" 2>&1 &
@@ -211,10 +193,13 @@ for k in $(seq 1 "$MOVES"); do
 	rs=$($PY "$HERE/qmp.py" "$WORK/vm$((k - 1)).qmp" rings) || fail "move $k: no rings from the source"
 	rd=$($PY "$HERE/qmp.py" "$WORK/vm$k.qmp" rings) || fail "move $k: no rings from the destination"
 	[ "$rs" = "$rd" ] || fail "move $k: rings differ: source $rs; destination $rd"
-	$PY "$HERE/qmp.py" "$WORK/vm$((k - 1)).qmp" pmemsave "$WORK/src.mem" $((256 << 20)) || fail "pmemsave"
-	$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" pmemsave "$WORK/dst.mem" $((256 << 20)) || fail "pmemsave"
-	$PY "$HERE/memcmp.py" "$WORK/src.mem" "$WORK/dst.mem" "$k"
+	$PY "$HERE/qmp.py" "$WORK/vm$((k - 1)).qmp" pmemsave "$WORK/src.mem" $MEM_BYTES || fail "pmemsave"
+	$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" pmemsave "$WORK/dst.mem" $MEM_BYTES || fail "pmemsave"
+	cmp=$($PY "$HERE/memcmp.py" "$WORK/src.mem" "$WORK/dst.mem" "$k")
 	rm -f "$WORK/src.mem" "$WORK/dst.mem"
+	echo "$cmp"
+	grep -q "^memcmp move $k: 0 pages differ" <<<"$cmp" ||
+		fail "move $k: the destination's RAM is not the source's (rings equal)"
 	$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" cont || fail "move $k: cont"
 	$PY "$HERE/qmp.py" "$WORK/vm$k.qmp" wait running 10 || fail "move $k: destination not running"
 	t0=$(date +%s.%N)

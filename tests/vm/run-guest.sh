@@ -15,7 +15,7 @@
 # Options (environment, all optional):
 #   PIDFILE=SOCKET%.sock.qemu.pid  QEMU's PID (lib.sh's cleanup ends every
 #                      *.qemu.pid under the test's directory)
-#   MEM=256 SMP=1      guest RAM (MiB), vCPUs
+#   MEM=256 SMP=1      guest RAM (MiB, or with a unit: 262152K), vCPUs
 #   QUEUES=1           virtio-net queue pairs (mq=on above 1; the guest uses
 #                      min(QUEUES, SMP) of them)
 #   MTU=               guest eth0 MTU (vmt_mtu)
@@ -90,9 +90,10 @@ extra_args=()
 # shellcheck disable=SC2206
 [ -n "${QEMU_EXTRA:-}" ] && extra_args+=($QEMU_EXTRA)
 mem=${MEM:-256}
+case "$mem" in *[0-9]) mem=${mem}M ;; esac # a bare number is MiB; 262152K etc. as given
 rm -f "$PIDFILE"
-exec qemu-system-x86_64 -accel "tcg,thread=${TCG_THREAD:-multi}" -smp "${SMP:-1}" -m "${mem}M" \
-	-object "memory-backend-memfd,id=mem0,size=${mem}M,share=on" -machine "$machine" "${viommu[@]}" \
+exec qemu-system-x86_64 -accel "tcg,thread=${TCG_THREAD:-multi}" -smp "${SMP:-1}" -m "$mem" \
+	-object "memory-backend-memfd,id=mem0,size=$mem,share=on" -machine "$machine" "${viommu[@]}" \
 	-nodefaults -no-user-config -display none -serial stdio -no-reboot -pidfile "$PIDFILE" \
 	-kernel "$cache/vmlinux" -initrd "$initrd" -append "$append" \
 	-chardev "$chr" -netdev "vhost-user,id=net0,chardev=chr0,queues=$QUEUES" \
