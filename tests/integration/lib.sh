@@ -149,13 +149,15 @@ daemon_stats() {
 
 # start_vm NAME SOCK [server]: testpmd with virtio_user on SOCK, io-forwarded
 # to tap "vm0" in netns NS_VM. VM_DEVARGS=,k=v,...: more virtio_user devargs
-# (packed_vq=1, mrg_rxbuf=0, in_order=1, vectorized=1).
+# (packed_vq=1, mrg_rxbuf=0, in_order=1, vectorized=1); VM_EAL: more EAL
+# arguments.
 start_vm() {
 	local name=$1 sock=$2 server=${3:-}
 	local extra=""
 	[ "$server" = server ] && extra=",server=1"
+	# shellcheck disable=SC2086 # VM_EAL: extra EAL words
 	ip netns exec "$NS_VM" stdbuf -oL "$TESTPMD" -l 0,1 --main-lcore 1 --file-prefix="${TAG}$name" --no-huge \
-		-m 256 --no-pci --vdev "net_virtio_user0,path=$sock,queues=1$extra${VM_DEVARGS:-}" \
+		-m 256 ${VM_EAL:-} --no-pci --vdev "net_virtio_user0,path=$sock,queues=1$extra${VM_DEVARGS:-}" \
 		--vdev net_tap0,iface=vm0 -- --forward-mode=io --auto-start \
 		--total-num-mbufs=8192 --stats-period 1 >>"$WORK/$name.log" 2>&1 &
 	local pid=$!
