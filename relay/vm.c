@@ -91,6 +91,7 @@ static void destroy_device(int vid)
 	/* librte_vhost frees the rings when we return: no worker may still
 	 * be inside a burst that loaded the old id */
 	worker_synchronize();
+	vm_log_rings(vid);
 	LOG(INFO, "relay %u: vm disconnected (vid %d)", id, vid);
 	relay_post_event(EV_VM_DESTROY, id, seq);
 }
