@@ -161,7 +161,11 @@ while [ $k -lt "$MOVES" ] && [ $SECONDS -lt $t_end ]; do
 			[ "$(cat "$WORK/progress")" -gt "$before" ] && break
 			sleep 0.2
 		done
-		[ "$(cat "$WORK/progress")" -gt "$before" ] || crash "move $k: the echo stream stalled (30 s)"
+		if [ "$(cat "$WORK/progress")" -le "$before" ]; then
+			# the host's side of the stream: retransmissions, RTO, back-off
+			ip netns exec "$NS_VF" ss -tino state established
+			crash "move $k: the echo stream stalled (30 s)"
+		fi
 		late=$(($(date +%s) - t0))
 		[ $late -lt 5 ] || echo "move $k: the echo stream moved on after $late s"
 	else

@@ -161,6 +161,10 @@ dynamic)
 esac
 wait_for 60 grep -q "VMT ECHO_READY" "$WORK/vm0.log" || fail "guest did not come up"
 grep "VMT NET_UP" "$WORK/vm0.log"
+if [[ ${NIC_OPTS:-} == *packed=on* ]]; then # feature bits, bit 0 first: 34 is RING_PACKED
+	feats=$(sed -n 's/.*VMT NET_UP features=\([01]*\).*/\1/p' "$WORK/vm0.log")
+	[ "${feats:34:1}" = 1 ] || fail "the guest did not negotiate packed rings ($feats)"
+fi
 ip netns exec "$NS_VF" $PY "$HERE/echo_stream.py" connect $GUEST_IP 7777 "$WORK/stop" "$WORK/gaps-in.txt" \
 	>"$WORK/stream-in.log" 2>&1 &
 STREAM_IN=$!
