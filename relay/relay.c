@@ -26,13 +26,18 @@
 
 static RTE_LOG_REGISTER(logtype, vfwd.relay, INFO);
 
-struct relay relays[RTE_MAX_ETHPORTS];
+static struct relay relays[RTE_MAX_ETHPORTS];
 struct vfwd_mutex relay_registry_lock = VFWD_MUTEX_INITIALIZER;
 struct relay_params relay_cfg;
 
 unsigned relay_max(void)
 {
 	return RTE_MAX_ETHPORTS;
+}
+
+struct relay *relay_by_id(unsigned id)
+{
+	return id < relay_max() ? &relays[id] : NULL;
 }
 
 struct relay *relay_by_socket(const char *path)

@@ -164,14 +164,15 @@ struct relay {
 	uint32_t guest_txq_enabled GUARDED_BY(relay_registry_lock);
 };
 
-extern struct relay relays[];
-
-/* Lookups in the relay table (relay.c), for the vhost callbacks (vm.c)
- * and the control thread, with the registry lock held: the relay whose
- * vhost-user socket is path, and the relay whose device is vid (the last
- * new_device not destroyed yet); NULL if none. */
+/* Lookups in the relay table, which relay.c keeps. Relay id, NULL if out
+ * of range (control thread). With the registry lock held, for the vhost
+ * callbacks (vm.c) and the control thread: the relay whose vhost-user
+ * socket is path, and the relay whose device is vid (the last new_device
+ * not destroyed yet); NULL if none. */
+struct relay *relay_by_id(unsigned id);
 struct relay *relay_by_socket(const char *path) REQUIRES(relay_registry_lock);
 struct relay *relay_by_pending_vid(int vid) REQUIRES(relay_registry_lock);
+
 extern struct relay_params relay_cfg;
 
 #endif
