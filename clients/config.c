@@ -2,28 +2,19 @@
 /* config: the daemon's command-line CPU pins, printed as the original
  * virtioforwarder_config.py does (protobuf text, then a blank line). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "client.h"
 #include "virtioforwarder.pb-c.h"
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"config-ep", required_argument, NULL, 'e'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *ep = EP_DIR "config";
-	int opt;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt != 'e') {
-			fprintf(stderr, "usage: config [--config-ep EP]\n");
-			return 2;
-		}
-		ep = optarg;
-	}
+	const struct cli_opt opts[] = {CLI_STR("config-ep", &ep), CLI_END};
+	if (cli_parse(argc, argv, opts, "usage: config [--config-ep EP]\n") < 0)
+		return 2;
 	/* an empty ConfigRequest packs to a zero-length frame, as the original sends */
 	Virtioforwarder__ConfigRequest req = VIRTIOFORWARDER__CONFIG_REQUEST__INIT;
 	Virtioforwarder__ConfigResponse *r = client_ask("config", ep, &req.base,

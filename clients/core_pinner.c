@@ -4,16 +4,19 @@
  * --virtio-cpu R:A,B puts VM->VF on A and VF->VM on B (the reverse of the
  * daemon's --virtio-cpu); R:A puts both on A. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "client.h"
 #include "virtioforwarder.pb-c.h"
 
 #define MAX_PINS 64
 
 static const char *stats_ep = EP_DIR "stats", *sched_ep = EP_DIR "core_sched";
+/* the moves asked for (--virtio-cpu), in order */
+static Virtioforwarder__CoreSchedRequest__RelayCPU pins[MAX_PINS], *pin_ptrs[MAX_PINS];
+static size_t n_pins;
 
 static void *ask(const char *ep, const ProtobufCMessage *m, const ProtobufCMessageDescriptor *rd)
 {
@@ -62,58 +65,46 @@ static int print_map(void)
 	return 0;
 }
 
+/* --virtio-cpu R:A[,B] */
+static int add_pin(const char *arg)
+{
+	int r, a, b, n = 0;
+	int k = sscanf(arg, "%d:%d,%d%n", &r, &a, &b, &n);
+	if (k == 2 && sscanf(arg, "%d:%d%n", &r, &a, &n) == 2)
+		b = a;
+	if (k < 2 || (size_t)n != strlen(arg) || n_pins == MAX_PINS) {
+		fprintf(stderr, "core_pinner: invalid --virtio-cpu '%s' (R:A[,B])\n", arg);
+		return -1;
+	}
+	Virtioforwarder__CoreSchedRequest__RelayCPU *m = &pins[n_pins];
+	virtioforwarder__core_sched_request__relay_cpu__init(m);
+	m->relay_number = r;
+	m->virtio2vf_cpu = a;
+	m->vf2virtio_cpu = b;
+	pin_ptrs[n_pins++] = m;
+	printf("Setting relay %d=%d,%d\n", r, a, b);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"stats-ep", required_argument, NULL, 's'},
-		{"sched-ep", required_argument, NULL, 'e'},
-		{"virtio-cpu", required_argument, NULL, 'c'},
-		{"print-core-map", no_argument, NULL, 'p'},
-		{NULL, 0, NULL, 0},
-	};
-	Virtioforwarder__CoreSchedRequest__RelayCPU maps[MAX_PINS], *ptrs[MAX_PINS];
-	Virtioforwarder__CoreSchedRequest req = VIRTIOFORWARDER__CORE_SCHED_REQUEST__INIT;
 	bool print = false;
-	int opt;
-
-	req.op = VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__UPDATE;
-	req.relay_cpu_map = ptrs;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 's':
-			stats_ep = optarg;
-			break;
-		case 'e':
-			sched_ep = optarg;
-			break;
-		case 'p':
-			print = true;
-			break;
-		case 'c': {
-			int r, a, b, n = 0;
-			int k = sscanf(optarg, "%d:%d,%d%n", &r, &a, &b, &n);
-			if (k == 2 && sscanf(optarg, "%d:%d%n", &r, &a, &n) == 2)
-				b = a;
-			if (k < 2 || (size_t)n != strlen(optarg) || req.n_relay_cpu_map == MAX_PINS) {
-				fprintf(stderr, "core_pinner: invalid --virtio-cpu '%s' (R:A[,B])\n", optarg);
-				return 2;
-			}
-			Virtioforwarder__CoreSchedRequest__RelayCPU *m = &maps[req.n_relay_cpu_map];
-			virtioforwarder__core_sched_request__relay_cpu__init(m);
-			m->relay_number = r;
-			m->virtio2vf_cpu = a;
-			m->vf2virtio_cpu = b;
-			ptrs[req.n_relay_cpu_map++] = m;
-			printf("Setting relay %d=%d,%d\n", r, a, b);
-			break;
-		}
-		default:
-			fprintf(stderr, "usage: core_pinner [--stats-ep EP] [--sched-ep EP] "
-					"[--virtio-cpu R:A[,B]]... [--print-core-map]\n");
-			return 2;
-		}
-	}
-	if (req.n_relay_cpu_map > 0) {
+	const struct cli_opt opts[] = {
+		CLI_STR("stats-ep", &stats_ep),
+		CLI_STR("sched-ep", &sched_ep),
+		CLI_CALL("virtio-cpu", add_pin),
+		CLI_FLAG("print-core-map", &print),
+		CLI_END,
+	};
+	static const char usage[] = "usage: core_pinner [--stats-ep EP] [--sched-ep EP] "
+				    "[--virtio-cpu R:A[,B]]... [--print-core-map]\n";
+	if (cli_parse(argc, argv, opts, usage) < 0)
+		return 2;
+	if (n_pins > 0) {
+		Virtioforwarder__CoreSchedRequest req = VIRTIOFORWARDER__CORE_SCHED_REQUEST__INIT;
+		req.op = VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__UPDATE;
+		req.relay_cpu_map = pin_ptrs;
+		req.n_relay_cpu_map = n_pins;
 		Virtioforwarder__CoreSchedResponse *r =
 			ask(sched_ep, &req.base, &virtioforwarder__core_sched_response__descriptor);
 		if (r == NULL)

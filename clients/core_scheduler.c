@@ -12,13 +12,13 @@
  *   core_scheduler [--stats-ep EP] [--sched-ep EP] [--poll-interval S]
  *                  [--sensitivity X] [--global-numa-opt] [--loglevel N] [--once] */
 #include <dirent.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "client.h"
 #include "sched.h"
 #include "virtioforwarder.pb-c.h"
@@ -233,36 +233,24 @@ static int round_once(const char *stats_ep, const char *sched_ep, const int *cpu
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"stats-ep", required_argument, NULL, 's'},
-		{"sched-ep", required_argument, NULL, 'e'},
-		{"poll-interval", required_argument, NULL, 'p'},
-		{"sensitivity", required_argument, NULL, 'x'},
-		{"global-numa-opt", no_argument, NULL, 'g'},
-		{"loglevel", required_argument, NULL, 'l'},
-		{"once", no_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *stats_ep = EP_DIR "stats", *sched_ep = EP_DIR "core_sched";
 	double interval = 5, sensitivity = 0.25;
 	bool global = false, once = false;
-	int opt;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 's': stats_ep = optarg; break;
-		case 'e': sched_ep = optarg; break;
-		case 'p': interval = atof(optarg); break;
-		case 'x': sensitivity = atof(optarg); break;
-		case 'g': global = true; break;
-		case 'l': loglevel = atoi(optarg); break;
-		case 'o': once = true; break;
-		default:
-			fprintf(stderr, "usage: core_scheduler [--stats-ep EP] [--sched-ep EP] "
-					"[--poll-interval S] [--sensitivity X] [--global-numa-opt] "
-					"[--loglevel N] [--once]\n");
-			return 2;
-		}
-	}
+	const struct cli_opt opts[] = {
+		CLI_STR("stats-ep", &stats_ep),
+		CLI_STR("sched-ep", &sched_ep),
+		CLI_DOUBLE("poll-interval", &interval),
+		CLI_DOUBLE("sensitivity", &sensitivity),
+		CLI_FLAG("global-numa-opt", &global),
+		CLI_INT("loglevel", &loglevel),
+		CLI_FLAG("once", &once),
+		CLI_END,
+	};
+	static const char usage[] = "usage: core_scheduler [--stats-ep EP] [--sched-ep EP] "
+				    "[--poll-interval S] [--sensitivity X] [--global-numa-opt] "
+				    "[--loglevel N] [--once]\n";
+	if (cli_parse(argc, argv, opts, usage) < 0)
+		return 2;
 	if (interval <= 0 || sensitivity < 0)
 		return fprintf(stderr, "core_scheduler: bad interval or sensitivity\n"), 2;
 	/* the worker set, retried until the daemon answers (as the original) */

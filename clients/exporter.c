@@ -8,7 +8,6 @@
  * timeout closes it.
  *   vfwd-exporter [--listen HOST:PORT] [--stats-ep EP] */
 #include <errno.h>
-#include <getopt.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 
 #include <microhttpd.h>
 
+#include "cli.h"
 #include "client.h"
 #include "prom.h"
 
@@ -142,25 +142,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"listen", required_argument, NULL, 'l'},
-		{"stats-ep", required_argument, NULL, 's'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *addr = "127.0.0.1:9477", *ep = EP_DIR "stats";
-	int opt;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == 'l')
-			addr = optarg;
-		else if (opt == 's')
-			ep = optarg;
-		else {
-			fprintf(stderr, "usage: vfwd-exporter [--listen HOST:PORT] [--stats-ep EP]\n");
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "vfwd-exporter: unexpected argument %s\n", argv[optind]);
+	const struct cli_opt opts[] = {
+		CLI_STR("listen", &addr),
+		CLI_STR("stats-ep", &ep),
+		CLI_END,
+	};
+	static const char usage[] = "usage: vfwd-exporter [--listen HOST:PORT] [--stats-ep EP]\n";
+	int operand = cli_parse(argc, argv, opts, usage);
+	if (operand < 0)
+		return 2;
+	if (operand < argc) {
+		fprintf(stderr, "vfwd-exporter: unexpected argument %s\n", argv[operand]);
 		return 2;
 	}
 	/* every thread (libmicrohttpd's included) inherits this mask: the

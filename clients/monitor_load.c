@@ -4,11 +4,11 @@
  * and 50 Gb/s both ways is 60 characters), as virtioforwarder_monitor_load.py.
  * --count N stops after N screens (for scripts and tests). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "client.h"
 #include "sched.h"
 #include "virtioforwarder.pb-c.h"
@@ -36,37 +36,20 @@ static void *ask(const char *ep, const ProtobufCMessage *m, const ProtobufCMessa
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"stats-ep", required_argument, NULL, 's'},
-		{"sched-ep", required_argument, NULL, 'e'},
-		{"poll-interval", required_argument, NULL, 'p'},
-		{"count", required_argument, NULL, 'n'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *stats_ep = EP_DIR "stats", *sched_ep = EP_DIR "core_sched";
 	double interval = 2;
 	long count = -1;
-	int opt;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 's':
-			stats_ep = optarg;
-			break;
-		case 'e':
-			sched_ep = optarg;
-			break;
-		case 'p':
-			interval = atof(optarg);
-			break;
-		case 'n':
-			count = atol(optarg);
-			break;
-		default:
-			fprintf(stderr, "usage: monitor_load [--stats-ep EP] [--sched-ep EP] "
-					"[--poll-interval S] [--count N]\n");
-			return 2;
-		}
-	}
+	const struct cli_opt opts[] = {
+		CLI_STR("stats-ep", &stats_ep),
+		CLI_STR("sched-ep", &sched_ep),
+		CLI_DOUBLE("poll-interval", &interval),
+		CLI_LONG("count", &count),
+		CLI_END,
+	};
+	static const char usage[] = "usage: monitor_load [--stats-ep EP] [--sched-ep EP] "
+				    "[--poll-interval S] [--count N]\n";
+	if (cli_parse(argc, argv, opts, usage) < 0)
+		return 2;
 	Virtioforwarder__CoreSchedRequest creq = VIRTIOFORWARDER__CORE_SCHED_REQUEST__INIT;
 	creq.op = VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__GET_EAL_CORES;
 	Virtioforwarder__CoreSchedResponse *cores =

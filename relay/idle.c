@@ -30,7 +30,8 @@
 static RTE_LOG_REGISTER(logtype, vfwd.worker, INFO);
 
 /* Changes that invalidate the fds of every worker's epoll set (a VM came
- * or went, a guest replaced a kick fd, a VF started or stopped). */
+ * or went, a guest replaced a kick fd, a VF started or stopped). Control
+ * and vhost thread: bump (idle_epoch_bump); workers: r. */
 static _Atomic uint64_t idle_epoch;
 
 enum { TAG_WAKE = 1, TAG_KICK, TAG_VF };

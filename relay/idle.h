@@ -7,10 +7,16 @@
 #include <stdint.h>
 #include "relay_int.h"
 
+/* One worker's (struct worker.idle); made by the control thread before
+ * the worker starts (idle_init), freed after it stopped (idle_fini). */
 struct idle_wait {
-	int epfd, wake_fd;
-	uint64_t set_plan_gen, set_epoch; /* what the epoll set was built for */
-	unsigned sleep_max_us; /* longest timed sleep; 0: never a timed one */
+	int epfd;    /* worker: rw (the epoll set it sleeps on) */
+	int wake_fd; /* eventfd: any thread writes to it (idle_wake), the worker reads */
+	/* worker: rw; what the epoll set was built for */
+	uint64_t set_plan_gen, set_epoch;
+	/* control: w before launch; worker: r. Longest timed sleep; 0: never
+	 * a timed one */
+	unsigned sleep_max_us;
 };
 enum idle_decision {
 	IDLE_STAY_AWAKE,  /* keep polling */

@@ -26,13 +26,36 @@
 
 static RTE_LOG_REGISTER(logtype, vfwd.relay, INFO);
 
-struct relay relays[RTE_MAX_ETHPORTS];
+static struct relay relays[RTE_MAX_ETHPORTS];
 struct vfwd_mutex relay_registry_lock = VFWD_MUTEX_INITIALIZER;
 struct relay_params relay_cfg;
 
 unsigned relay_max(void)
 {
 	return RTE_MAX_ETHPORTS;
+}
+
+struct relay *relay_by_id(unsigned id)
+{
+	return id < relay_max() ? &relays[id] : NULL;
+}
+
+struct relay *relay_by_socket(const char *path)
+{
+	for (unsigned i = 0; i < relay_max(); i++)
+		if (relays[i].socket_path != NULL && strcmp(relays[i].socket_path, path) == 0)
+			return &relays[i];
+	return NULL;
+}
+
+struct relay *relay_by_pending_vid(int vid)
+{
+	if (vid < 0)
+		return NULL; /* -1 is "no device", not a device */
+	for (unsigned i = 0; i < relay_max(); i++)
+		if (relays[i].pending_vid == vid)
+			return &relays[i];
+	return NULL;
 }
 
 static void init_unit(struct relay *r, struct relay_unit *u, enum relay_dir_kind kind,
@@ -540,12 +563,11 @@ int relay_add_socket_mode(unsigned id, const char *path, enum relay_vhost_mode m
 	if (copy == NULL)
 		return fault(f, STEP_NO_MEMORY, -ENOMEM);
 	vfwd_lock(&relay_registry_lock);
-	for (unsigned i = 0; i < relay_max(); i++)
-		if (relays[i].socket_path != NULL && strcmp(relays[i].socket_path, path) == 0) {
-			vfwd_unlock(&relay_registry_lock);
-			free(copy);
-			return fault(f, STEP_SOCKET_IN_USE, -EEXIST);
-		}
+	if (relay_by_socket(path) != NULL) {
+		vfwd_unlock(&relay_registry_lock);
+		free(copy);
+		return fault(f, STEP_SOCKET_IN_USE, -EEXIST);
+	}
 	r->socket_path = copy; /* before registering: new_device looks it up */
 	r->socket_client = client;
 	vfwd_unlock(&relay_registry_lock);

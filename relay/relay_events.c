@@ -14,8 +14,10 @@
 
 static RTE_LOG_REGISTER(logtype, vfwd.relay, INFO);
 
-static struct rte_ring *events; /* control: init/fini; any thread: produce */
-static int event_fd = -1;
+/* control: init/fini and the one consumer; producers: the vhost thread,
+ * the interrupt thread, workers (relay_events.h) */
+static struct rte_ring *events;
+static int event_fd = -1; /* producers: w (wake); control: r (relay_event_next) */
 
 int relay_events_init(void)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The relay event ring: what other threads tell the control thread. vm.c's
- * callbacks post from the vhost thread, vf_events.c's from the interrupt
- * thread; the control thread takes them in relay_process_events (relay.c)
+/* The relay event ring: what other threads tell the control thread.
+ * Producers: vm.c's callbacks on the vhost thread, vf_events.c's on the
+ * interrupt thread, workers (stall.c: EV_VM_STALL, once per stall). The
+ * one consumer: the control thread, in relay_process_events (relay.c)
  * when the event fd wakes its loop. */
 #ifndef VFWD_RELAY_EVENTS_H
 #define VFWD_RELAY_EVENTS_H

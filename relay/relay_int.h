@@ -1,5 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Internal structures of the data plane, shared by relay/ files only. */
+/* Internal structures of the data plane, shared by relay/ files only.
+ *
+ * Who owns a field shared between threads is said next to it, here and in
+ * the files that keep such fields (worker_loop.h, idle.h, relay_events.c,
+ * vf_events.c; src/log.c and src/log_limit.c for the log's). The threads:
+ * "control" (the control thread), "vhost thread" (librte_vhost's
+ * callbacks, vm.c), "worker" (the lcore whose plan holds the unit),
+ * "interrupt thread" (ethdev callbacks and alarms, vf_events.c). "w"
+ * writes, "r" only reads, "rw" both; "control only": no other thread
+ * touches it. A unit is *unpublished* while no worker's plan holds it
+ * (cpu < 0): before worker_publish, or once worker_unpublish returned,
+ * after an RCU grace period no worker can still see it. "control: rw
+ * while unpublished; worker: r" is a plain field the control thread writes
+ * only then, which a worker sees through the plan's store-release. A field
+ * marked GUARDED_BY(lock) is checked by clang (lock.h). */
 #ifndef VFWD_RELAY_INT_H
 #define VFWD_RELAY_INT_H
 
@@ -53,7 +67,9 @@
 _Static_assert(RELAY_MAX_QUEUES <= 32, "queue masks hold RELAY_MAX_QUEUES bits");
 
 struct guest_queues {
-	/* vhost thread: w (vring_state_changed, new/destroy_device); workers: r */
+	/* vhost thread: w, registry lock held, store-release (vring_state_changed
+	 * sets bits, destroy_device clears them); workers: r (relaxed, once
+	 * per pass); control: r (stats, relaxed) */
 	_Atomic uint32_t rx_enabled;
 } __rte_cache_aligned;
 
@@ -63,10 +79,12 @@ struct guest_queues {
  * VM->VF unit q dequeues guest TX queues q, q + n_units, ... and sends on
  * VF TX queue q. The first cache lines are the worker's. */
 struct relay_unit {
-	/* worker: ro; vhost thread/control: rw (store-release) */
-	_Atomic int vid;     /* vhost device, -1: VM not connected */
-	_Atomic int vf_port; /* VF ethdev, -1: VF not ready */
-	/* worker: ro; control: rw while unpublished */
+	/* worker: r (acquire); written store-release by one thread at a time */
+	_Atomic int vid;     /* vhost device, -1: VM not connected. w: vhost thread
+			      * (destroy_device), control (vm_take_vid); both hold
+			      * the registry lock */
+	_Atomic int vf_port; /* VF ethdev, -1: VF not ready. w: control */
+	/* control: rw while unpublished; worker: r */
 	enum relay_dir_kind kind;
 	uint16_t queue;         /* VF queue, and first guest queue (VM->VF) */
 	uint16_t n_units;       /* units of this direction (= VF queues) */
@@ -101,7 +119,10 @@ struct relay_unit {
 	 * RX rings at the last expired stash, for device iotlb_vid */
 	int iotlb_vid;
 	uint64_t iotlb_misses_seen;
-	struct relay_counters c;
+	struct relay_counters c; /* worker: the one writer (relaxed stores,
+				  * 64-bit aligned); control: rw while
+				  * unpublished, else r (relaxed: a pass old,
+				  * never torn) */
 	/* VM->VF with software TSO: dequeued frames not segmented yet */
 	uint16_t pend_head, pend_n;
 	struct rte_mbuf *pend[RELAY_BURST];
@@ -117,7 +138,8 @@ struct relay_unit {
 	int planned_cpu; /* VF->VM of a stopped VF: where it will run (stats) */
 	int pin_cpu;     /* where a core_sched UPDATE put this unit alone; -1: the
 			  * direction's pin (or the least loaded worker) */
-	unsigned relay_id;
+	unsigned relay_id; /* control: w at init (init_unit); worker: r
+			    * (stall.c names the relay of an EV_VM_STALL) */
 } __rte_cache_aligned;
 
 /* the registry lock: a relay's socket and connection fields, shared by
@@ -143,7 +165,9 @@ struct relay {
 	uint64_t vf_tx_capa;     /* TX offloads the VF does in hardware */
 	uint32_t guest_max_frame; /* longest frame the guest's RX buffers take */
 	uint64_t conn_seq_seen;  /* conn_seq of the VM the control thread took */
-	uint64_t stall_logged_seq; /* conn_seq_seen + 1 of the connection whose stall was logged */
+	/* conn_seq_seen + 1 of the connection whose stall was logged; the
+	 * control thread's only, though workers report stalls (EV_VM_STALL) */
+	uint64_t stall_logged_seq;
 	bool vf_link_up;         /* the VF's link as last seen (vf_events.c) */
 	uint32_t vf_link_speed;  /* Mbps, 0: down or unknown */
 	uint64_t vf_resets;      /* RESET events handled; kept across VFs */
@@ -155,7 +179,9 @@ struct relay {
 	/* registry lock: shared with the vhost thread */
 	/* control: w with the lock held, r without; vhost thread: r locked */
 	char *socket_path;
-	bool socket_client; /* the socket's vhost-user role; written with socket_path */
+	/* the socket's vhost-user role; control only (written with socket_path) */
+	bool socket_client;
+	/* control and vhost thread: rw, lock held (clang checks it) */
 	int pending_vid GUARDED_BY(relay_registry_lock); /* last new_device not yet destroyed, -1 */
 	uint64_t conn_seq GUARDED_BY(relay_registry_lock);
 	/* device the enabled masks below belong to */
@@ -164,7 +190,15 @@ struct relay {
 	uint32_t guest_txq_enabled GUARDED_BY(relay_registry_lock);
 };
 
-extern struct relay relays[];
+/* Lookups in the relay table, which relay.c keeps. Relay id, NULL if out
+ * of range (control thread). With the registry lock held, for the vhost
+ * callbacks (vm.c) and the control thread: the relay whose vhost-user
+ * socket is path, and the relay whose device is vid (the last new_device
+ * not destroyed yet); NULL if none. */
+struct relay *relay_by_id(unsigned id);
+struct relay *relay_by_socket(const char *path) REQUIRES(relay_registry_lock);
+struct relay *relay_by_pending_vid(int vid) REQUIRES(relay_registry_lock);
+
 extern struct relay_params relay_cfg;
 
 #endif

@@ -50,9 +50,9 @@ static void units_info(const struct relay_unit *u, struct relay_counters *sum,
 
 int relay_get_info(unsigned id, struct relay_info *info)
 {
-	if (id >= relay_max())
+	const struct relay *r = relay_by_id(id);
+	if (r == NULL)
 		return -EINVAL;
-	const struct relay *r = &relays[id];
 	memset(info, 0, sizeof(*info));
 	info->id = id;
 	info->dpdk_state = r->dpdk_state;

@@ -178,10 +178,10 @@ static const char *unit_cpus_str(const struct relay_unit *u, char *buf, size_t s
 
 int relay_move_units(unsigned id, const struct relay_dir_cpus dirs[2])
 {
-	if (id >= relay_max() || !dir_cpus_valid(&dirs[DIR_VF_TO_VM]) ||
+	struct relay *r = relay_by_id(id);
+	if (r == NULL || !dir_cpus_valid(&dirs[DIR_VF_TO_VM]) ||
 		!dir_cpus_valid(&dirs[DIR_VM_TO_VF]))
 		return -EINVAL;
-	struct relay *r = &relays[id];
 	int ret = move_dir(r, DIR_VF_TO_VM, &dirs[DIR_VF_TO_VM]);
 	int ret2 = move_dir(r, DIR_VM_TO_VF, &dirs[DIR_VM_TO_VF]);
 	char up[4 * RELAY_MAX_QUEUES + 1], down[4 * RELAY_MAX_QUEUES + 1];

@@ -30,8 +30,9 @@ static RTE_LOG_REGISTER(logtype, vfwd.vf, INFO);
 #define VF_WATCH_MS 100
 
 /* An event names its port and the generation the port had when it was
- * posted: control thread: w (attach, detach); interrupt thread: r. One
- * posted for an earlier device on the same port id is dropped. */
+ * posted: control thread: w (atomic, at attach and detach); interrupt
+ * thread: r (acquire, in the ethdev callbacks). One posted for an earlier
+ * device on the same port id is dropped. */
 static _Atomic uint32_t port_gen[RTE_MAX_ETHPORTS];
 /* relays holding a VF; control: w, alarm (interrupt thread): r */
 static _Atomic unsigned n_watched;

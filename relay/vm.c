@@ -16,15 +16,6 @@
 
 static RTE_LOG_REGISTER(logtype, vfwd.vm, INFO);
 
-/* Relay owning a socket path; registry lock held. */
-static struct relay *by_path(const char *path) REQUIRES(relay_registry_lock)
-{
-	for (unsigned i = 0; i < relay_max(); i++)
-		if (relays[i].socket_path != NULL && strcmp(relays[i].socket_path, path) == 0)
-			return &relays[i];
-	return NULL;
-}
-
 static void set_vid(struct relay *r, int vid)
 {
 	for (unsigned q = 0; q < RELAY_MAX_QUEUES; q++) {
@@ -53,7 +44,7 @@ static int new_device(int vid)
 		rte_vhost_enable_guest_notification(vid, q, 0);
 
 	vfwd_lock(&relay_registry_lock);
-	struct relay *r = by_path(path);
+	struct relay *r = relay_by_socket(path);
 	if (r == NULL || r->pending_vid >= 0) {
 		vfwd_unlock(&relay_registry_lock);
 		LOG(ERR, "vm %s: %s", path,
@@ -74,10 +65,7 @@ static int new_device(int vid)
 static void destroy_device(int vid)
 {
 	vfwd_lock(&relay_registry_lock);
-	struct relay *r = NULL;
-	for (unsigned i = 0; i < relay_max(); i++)
-		if (relays[i].pending_vid == vid)
-			r = &relays[i];
+	struct relay *r = relay_by_pending_vid(vid);
 	if (r == NULL) {
 		vfwd_unlock(&relay_registry_lock);
 		return;
@@ -106,7 +94,7 @@ static int vring_state_changed(int vid, uint16_t queue_id, int enable)
 	if (rte_vhost_get_ifname(vid, path, sizeof(path)) < 0)
 		return 0;
 	vfwd_lock(&relay_registry_lock);
-	struct relay *r = by_path(path);
+	struct relay *r = relay_by_socket(path);
 	/* a second device on the socket (refused by new_device) must not
 	 * touch the connected one's queues */
 	if (r == NULL || queue_id / 2 >= RELAY_MAX_QUEUES ||

@@ -30,13 +30,16 @@ struct worker {
 	uint64_t packets;     /* packets those passes received */
 	uint64_t sleeps;      /* times it went to sleep for want of work */
 	uint64_t missed_wakeups; /* watchdog polls that found packets */
+	/* worker: rw; control: sets it up before launch, frees it after stop;
+	 * any thread wakes it (idle_wake: control on a plan change or stop,
+	 * control and vhost thread through worker_fds_changed); see idle.h */
 	struct idle_wait idle;
 	/* control: w before launch; worker: r */
 	unsigned lcore;
 	struct rte_rcu_qsbr *qsbr;
 	bool use_interrupts;
-	_Atomic(struct worker_plan *) plan; /* control: w, worker: r */
-	_Atomic bool stop;                  /* control: w, worker: r */
+	_Atomic(struct worker_plan *) plan; /* control: w (store-release), worker: r (acquire) */
+	_Atomic bool stop;                  /* control: w, worker: r (relaxed) */
 	struct place_worker place; /* control only */
 } __rte_cache_aligned; /* one worker's counters never share a line with the next one's plan */
 

@@ -41,9 +41,13 @@ struct queued_line {
 	uint16_t len;
 	char text[LINE_MAX_LEN];
 };
+/* slots, produced: the producer's (any thread that logs, under the
+ * stream lock); a queued slot is read by the writer thread only */
 static struct queued_line slots[2 * QUEUE_LEN];
-static uint64_t produced;    /* producer (stream lock) */
-static struct rte_ring *queue; /* SP/SC, slot pointers */
+static uint64_t produced;
+/* SP/SC, slot pointers. Producer: any thread that logs, under the stream
+ * lock; consumer: the writer thread ("vfwd-log") */
+static struct rte_ring *queue;
 static sem_t queue_sem;
 static pthread_t writer;
 static _Atomic bool writer_running, writer_stop;

@@ -16,6 +16,9 @@
 #define TAG_MAX 108       /* a unix socket path */
 #define SAMPLE_MAX 64     /* what the summary quotes of the first line suppressed */
 
+/* Every field is read and written under the log stream's lock (by any
+ * thread that logs) but used and suppressed, which readers on other
+ * threads load without it. */
 struct bucket {
 	_Atomic bool used; /* store-release once type and tag are written */
 	int type;
@@ -24,7 +27,9 @@ struct bucket {
 	uint64_t last_ms;     /* when tokens were last refilled */
 	uint64_t pending;     /* suppressed since the last summary */
 	char sample[SAMPLE_MAX];
-	_Atomic uint64_t suppressed; /* writer: log stream; readers: relaxed */
+	/* writer: the log stream (its lock); readers: relaxed loads, no lock
+	 * (relay_get_info, the SIGUSR1 dump) */
+	_Atomic uint64_t suppressed;
 };
 
 static struct bucket buckets[LIMIT_BUCKETS + 1]; /* the last: everything else */

@@ -382,7 +382,7 @@ static int teardown(void **state)
 
 static struct relay *relay1(void)
 {
-	return &relays[1];
+	return relay_by_id(1);
 }
 
 static void vm_connects(void)
