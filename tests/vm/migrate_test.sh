@@ -36,9 +36,8 @@
 # FORWARDER=testpmd (server mode, a diagnostic, not registered): dpdk-testpmd
 # forwards instead (net_vhost + net_tap per side, io mode); relay counters
 # are not checked then.
-# QEMU runs TCG single-threaded (multi-threaded TCG corrupts migrated
-# guests on this host, with testpmd too; TESTING.md) and every QEMU is
-# ended by its pid file.
+# QEMU runs TCG single-threaded (one vCPU; multi-threaded TCG is clean too
+# with the RAM size below) and every QEMU is ended by its pid file.
 #
 # Each move also checks the migration itself: the destination QEMU starts
 # paused (-S); once the source completed, both guests' RAM is saved (QMP
