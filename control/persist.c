@@ -235,61 +235,119 @@ static int entry_devices(const PortRequest *r, struct state_entry *e)
 	return 0;
 }
 
-/* The role the socket at path got: the VM's end of it keeps its own role
+/* The role the relay's socket got: the VM's end of it keeps its own role
  * whatever --vhostuser-client says at the next start, and a repeated
  * add_sock without a mode must not change the record. */
-static enum state_vhost_mode socket_role(const char *path, const PortRequest *r)
+static enum state_vhost_mode socket_role(unsigned relay)
 {
 	struct relay_info ri;
-	for (unsigned id = 0; id < relay_max(); id++)
-		if (relay_get_info(id, &ri) == 0 && ri.socket_path != NULL &&
-			strcmp(ri.socket_path, path) == 0)
-			return ri.socket_client ? STATE_VHOST_CLIENT : STATE_VHOST_SERVER;
-	return !r->has_vhost_mode ? STATE_VHOST_DEFAULT :
-		r->vhost_mode == VIRTIOFORWARDER__PORT_CONTROL_REQUEST__VHOST_MODE__CLIENT ?
-		STATE_VHOST_CLIENT : STATE_VHOST_SERVER;
+	if (relay_get_info(relay, &ri) < 0 || ri.socket_path == NULL)
+		return STATE_VHOST_DEFAULT;
+	return ri.socket_client ? STATE_VHOST_CLIENT : STATE_VHOST_SERVER;
 }
 
-static void note_add(const PortRequest *r, enum state_op op)
+/* The recorded socket on relay id now, as that relay's one entry; NULL if
+ * the relay has no socket (or a static one). */
+static struct state_entry *live_sock(unsigned id)
+{
+	struct relay_info ri;
+	if (relay_get_info(id, &ri) < 0 || ri.socket_path == NULL ||
+		state_find_sock(&state, ri.socket_path) == NULL)
+		return NULL;
+	state_vacate(&state, id, ri.socket_path);
+	struct state_entry *e = state_find_sock(&state, ri.socket_path);
+	e->virtio_id = id;
+	e->at_relay = true;
+	return e;
+}
+
+/* Each change is recorded as what its relay is now, so a restart rebuilds
+ * that relay as it is, whichever requests made it so. */
+static int note_add(const PortRequest *r, unsigned id)
+{
+	struct state_entry *sock = live_sock(id);
+	if (sock != NULL) { /* a VF next to a recorded socket: replayed with it */
+		state_clear_devices(sock);
+		return entry_devices(r, sock);
+	}
+	struct state_entry e;
+	memset(&e, 0, sizeof(e));
+	e.op = STATE_ADD;
+	e.virtio_id = id;
+	e.at_relay = true;
+	e.vhost_mode = STATE_VHOST_DEFAULT;
+	state_vacate(&state, id, NULL);
+	if (entry_devices(r, &e) < 0) {
+		state_clear_devices(&e);
+		return -ENOMEM;
+	}
+	return state_put(&state, &e);
+}
+
+static int note_add_sock(const PortRequest *r, unsigned id)
 {
 	struct state_entry e;
 	memset(&e, 0, sizeof(e));
-	e.op = op;
-	e.virtio_id = r->virtio_id;
-	e.vhost_mode = op == STATE_ADD_SOCK ? socket_role(r->vhost_path, r) : STATE_VHOST_DEFAULT;
-	if ((op == STATE_ADD_SOCK && (e.vhost_path = strdup(r->vhost_path)) == NULL) ||
-		entry_devices(r, &e) < 0 || state_put(&state, &e) < 0)
-		ctl_log(CLOG_ERR, "persist: cannot record this port: it is lost at a restart");
+	e.op = STATE_ADD_SOCK;
+	e.virtio_id = id;
+	e.at_relay = true;
+	e.vhost_mode = socket_role(id);
+	state_vacate(&state, id, r->vhost_path);
+	if ((e.vhost_path = strdup(r->vhost_path)) == NULL || entry_devices(r, &e) < 0) {
+		state_clear_devices(&e);
+		free(e.vhost_path);
+		return -ENOMEM;
+	}
+	return state_put(&state, &e);
+}
+
+/* REMOVE: the relay's socket, if it has one, stays without a VF */
+static void note_remove(unsigned id)
+{
+	state_drop_add(&state, id);
+	struct state_entry *sock = live_sock(id);
+	if (sock != NULL)
+		state_clear_devices(sock);
+}
+
+/* REMOVE_SOCK took the relay's socket and VF (id >= 0), or found nothing;
+ * either way nothing of the port it names comes back */
+static void note_remove_sock(const PortRequest *r, int id)
+{
+	if (id >= 0)
+		state_drop_add(&state, (unsigned)id); /* a static socket's ADDed VF */
+	if (r->vhost_path != NULL) {
+		state_drop_sock_path(&state, r->vhost_path);
+		return;
+	}
+	struct state_entry e;
+	memset(&e, 0, sizeof(e));
+	if (entry_devices(r, &e) == 0 && state_entry_device(&e) != NULL)
+		state_drop_device(&state, state_entry_device(&e));
+	state_clear_devices(&e);
 }
 
 static void note_port(const PortRequest *r)
 {
+	int id = svc_port_last_relay(), ret = 0;
 	switch (r->op) {
 	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__ADD:
-		note_add(r, STATE_ADD);
+		ret = note_add(r, r->virtio_id);
 		break;
 	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__ADD_SOCK:
-		note_add(r, STATE_ADD_SOCK);
+		ret = id >= 0 ? note_add_sock(r, (unsigned)id) : -EINVAL;
 		break;
 	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__REMOVE:
-		state_drop_add(&state, r->virtio_id);
+		note_remove(r->virtio_id);
 		break;
 	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__REMOVE_SOCK:
-		if (r->vhost_path != NULL) {
-			state_drop_sock_path(&state, r->vhost_path);
-		} else {
-			struct state_entry e;
-			memset(&e, 0, sizeof(e));
-			if (entry_devices(r, &e) == 0 && state_entry_device(&e) != NULL)
-				state_drop_sock_device(&state, state_entry_device(&e));
-			for (unsigned i = 0; i < e.n_devices; i++)
-				free(e.devices[i]);
-			free(e.name);
-		}
+		note_remove_sock(r, id);
 		break;
 	default:
 		return;
 	}
+	if (ret < 0)
+		ctl_log(CLOG_ERR, "persist: cannot record this port: it is lost at a restart");
 	save();
 }
 
@@ -333,8 +391,9 @@ void persist_note(enum svc_kind kind, const uint8_t *req, size_t len, const stru
 
 /* --- replaying */
 
-/* a reply's "error N from SOURCE" for the log */
-static bool replay_one(enum svc_kind kind, const ProtobufCMessage *m, char *why, size_t wl)
+/* why: a reply's "error N from SOURCE" for the log; *code: N */
+static bool replay_one(enum svc_kind kind, const ProtobufCMessage *m, char *why, size_t wl,
+	int *code)
 {
 	size_t len = protobuf_c_message_get_packed_size(m);
 	uint8_t *req = malloc(len + 1);
@@ -353,7 +412,8 @@ static bool replay_one(enum svc_kind kind, const ProtobufCMessage *m, char *why,
 	if (!ok && kind == SVC_PORT) {
 		Virtioforwarder__PortControlResponse *r =
 			virtioforwarder__port_control_response__unpack(NULL, reply.len, reply.data);
-		snprintf(why, wl, "error %d from %s", r != NULL ? r->error_code : 0,
+		*code = r != NULL ? r->error_code : 0;
+		snprintf(why, wl, "error %d from %s", *code,
 			r != NULL && r->error_code_source ? r->error_code_source : "?");
 		virtioforwarder__port_control_response__free_unpacked(r, NULL);
 	} else if (!ok) {
@@ -363,7 +423,8 @@ static bool replay_one(enum svc_kind kind, const ProtobufCMessage *m, char *why,
 	return ok;
 }
 
-static bool replay_entry(const struct state_entry *e, char *why, size_t wl)
+/* at: the relay an add_sock must take, -1: the lowest free */
+static bool replay_entry(const struct state_entry *e, int at, char *why, size_t wl, int *code)
 {
 	PortRequest r = VIRTIOFORWARDER__PORT_CONTROL_REQUEST__INIT;
 	r.op = e->op == STATE_ADD ? VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__ADD :
@@ -386,7 +447,10 @@ static bool replay_entry(const struct state_entry *e, char *why, size_t wl)
 	r.vhost_mode = e->vhost_mode == STATE_VHOST_CLIENT ?
 		VIRTIOFORWARDER__PORT_CONTROL_REQUEST__VHOST_MODE__CLIENT :
 		VIRTIOFORWARDER__PORT_CONTROL_REQUEST__VHOST_MODE__SERVER;
-	return replay_one(SVC_PORT, &r.base, why, wl);
+	svc_port_replay(true, at);
+	bool ok = replay_one(SVC_PORT, &r.base, why, wl, code);
+	svc_port_replay(false, -1);
+	return ok;
 }
 
 static bool replay_pin(const struct state_pin *p, char *why, size_t wl)
@@ -419,7 +483,8 @@ static bool replay_pin(const struct state_pin *p, char *why, size_t wl)
 	m.vf_to_vm_queue = pa;
 	m.n_vm_to_vf_queue = p->n_vm_to_vf_q;
 	m.vm_to_vf_queue = pb;
-	return replay_one(SVC_CORE, &r.base, why, wl);
+	int code;
+	return replay_one(SVC_CORE, &r.base, why, wl, &code);
 }
 
 /* static configuration wins: a relay --virtio-cpu pins keeps that pin */
@@ -435,28 +500,42 @@ unsigned persist_replay(void)
 {
 	unsigned ok = 0;
 	char why[160];
+	bool later[STATE_MAX_ENTRIES];
 	if (state_dir == NULL)
 		return 0;
 	replaying = true;
-	for (unsigned i = 0; i < state.n_entries; i++) {
-		const struct state_entry *e = &state.entries[i];
-		const char *dev = state_entry_device(e);
-		char what[320];
-		if (e->op == STATE_ADD)
-			snprintf(what, sizeof(what), "add relay %u device %s", e->virtio_id,
-				dev ? dev : "?");
-		else
-			snprintf(what, sizeof(what), "add_sock %s device %s", e->vhost_path,
-				dev ? dev : "?");
-		if (replay_entry(e, why, sizeof(why))) {
-			ctl_log(CLOG_INFO, "persist: replayed %s", what);
-			ok++;
-		} else {
-			/* kept in the file: tried again at the next start */
-			ctl_log(CLOG_ERR, "persist: skipped %s: %s (a device that is gone, or static "
-				"configuration holding the relay)", what, why);
+	/* ports at their relays first; then sockets without one (version 1
+	 * files, a relay static config took) on the lowest free relays left */
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < state.n_entries; i++) {
+			const struct state_entry *e = &state.entries[i];
+			const char *dev = state_entry_device(e);
+			char what[320];
+			int code = 0;
+			if (pass == 0)
+				later[i] = !e->at_relay;
+			if (later[i] != (pass == 1))
+				continue;
+			if (e->op == STATE_ADD)
+				snprintf(what, sizeof(what), "add relay %u device %s", e->virtio_id,
+					dev ? dev : "?");
+			else
+				snprintf(what, sizeof(what), "add_sock %s device %s", e->vhost_path,
+					e->n_devices == 0 ? "(none)" : dev ? dev : "?");
+			if (replay_entry(e, pass == 0 ? (int)e->virtio_id : -1, why, sizeof(why), &code)) {
+				ctl_log(CLOG_INFO, "persist: replayed %s on relay %d", what,
+					svc_port_last_relay());
+				ok++;
+			} else if (pass == 0 && e->op == STATE_ADD_SOCK && code == 2) {
+				ctl_log(CLOG_WARNING, "persist: %s: relay %u is taken, another one follows",
+					what, e->virtio_id);
+				later[i] = true;
+			} else {
+				/* kept in the file: tried again at the next start */
+				ctl_log(CLOG_ERR, "persist: skipped %s: %s (a device that is gone, or "
+					"static configuration holding the relay)", what, why);
+			}
 		}
-	}
 	for (unsigned i = 0; i < state.n_pins; i++)
 		if (static_pin(state.pins[i].relay))
 			ctl_log(CLOG_INFO, "persist: relay %d: --virtio-cpu pin kept, recorded pin "

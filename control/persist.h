@@ -15,8 +15,9 @@
  * 0, or -errno when the directory cannot be used (persistence is then off). */
 int persist_open(const char *dir);
 /* Re-issue the recorded requests (ADD/ADD_SOCK in the order they were
- * accepted, then pins) through svc_port_handle / svc_core_handle; each
- * failure is logged and the rest carry on. Returns how many succeeded. */
+ * accepted, each on its recorded relay, then add_socks without one on the
+ * lowest free relays, then pins) through svc_port_handle / svc_core_handle;
+ * each failure is logged and the rest carry on. Returns how many succeeded. */
 unsigned persist_replay(void);
 /* After a service answered req with reply: record it if it was an accepted
  * change (no-op when persistence is off). */

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The state file's in-memory form and its JSON text (jansson). Format:
- * {"version": 1,
- *  "ports": [{"op": "add_sock", "vhost_path": "/p.sock", "devices": ["0000:05:08.1"],
- *             "vhost_mode": "client"},
+ * {"version": 2,
+ *  "ports": [{"op": "add_sock", "vhost_path": "/p.sock", "virtio_id": 0,
+ *             "devices": ["0000:05:08.1"], "vhost_mode": "client"},
+ *            {"op": "add_sock", "vhost_path": "/q.sock", "virtio_id": 1, "devices": []},
  *            {"op": "add", "virtio_id": 3, "devices": ["a", "b"], "name": "net_bonding0",
  *             "mode": 1}],
  *  "pins": [{"relay": 0, "vf_to_vm_cpu": 1, "vm_to_vf_cpu": 1,
- *            "vf_to_vm_queues": [{"queue": 1, "cpu": 2}], "vm_to_vf_queues": []}]} */
+ *            "vf_to_vm_queues": [{"queue": 1, "cpu": 2}], "vm_to_vf_queues": []}]}
+ * Version 1 had no add_sock virtio_id (such an entry takes the lowest free
+ * relay) and no add_sock without devices. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,12 +26,20 @@ void state_init(struct state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static void entry_free(struct state_entry *e)
+void state_clear_devices(struct state_entry *e)
 {
-	free(e->vhost_path);
-	free(e->name);
 	for (unsigned i = 0; i < e->n_devices; i++)
 		free(e->devices[i]);
+	free(e->name);
+	e->n_devices = 0;
+	e->name = NULL;
+	e->mode = -1;
+}
+
+static void entry_free(struct state_entry *e)
+{
+	state_clear_devices(e);
+	free(e->vhost_path);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -95,10 +106,29 @@ static bool is_sock_at(const struct state_entry *e, const void *path)
 	return e->op == STATE_ADD_SOCK && strcmp(e->vhost_path, path) == 0;
 }
 
-static bool is_sock_of(const struct state_entry *e, const void *dev)
+static bool is_of(const struct state_entry *e, const void *dev)
 {
 	const char *d = state_entry_device(e);
-	return e->op == STATE_ADD_SOCK && d != NULL && strcasecmp(d, dev) == 0;
+	return d != NULL && strcasecmp(d, dev) == 0;
+}
+
+struct state_entry *state_find_sock(struct state *s, const char *path)
+{
+	for (unsigned i = 0; i < s->n_entries; i++)
+		if (is_sock_at(&s->entries[i], path))
+			return &s->entries[i];
+	return NULL;
+}
+
+void state_vacate(struct state *s, unsigned id, const char *keep_path)
+{
+	for (unsigned i = 0; i < s->n_entries; i++) {
+		struct state_entry *e = &s->entries[i];
+		if (e->op == STATE_ADD_SOCK && e->at_relay && e->virtio_id == id &&
+			(keep_path == NULL || strcmp(e->vhost_path, keep_path) != 0))
+			e->at_relay = false;
+	}
+	state_drop_add(s, id);
 }
 
 unsigned state_drop_add(struct state *s, unsigned virtio_id)
@@ -111,9 +141,9 @@ unsigned state_drop_sock_path(struct state *s, const char *path)
 	return drop_if(s, is_sock_at, path);
 }
 
-unsigned state_drop_sock_device(struct state *s, const char *device)
+unsigned state_drop_device(struct state *s, const char *device)
 {
-	return drop_if(s, is_sock_of, device);
+	return drop_if(s, is_of, device);
 }
 
 int state_put_pin(struct state *s, const struct state_pin *p)
@@ -144,10 +174,10 @@ static json_t *entry_json(const struct state_entry *e)
 {
 	json_t *o = json_object(), *devs = json_array();
 	json_object_set_new(o, "op", json_string(e->op == STATE_ADD ? "add" : "add_sock"));
-	if (e->op == STATE_ADD)
-		json_object_set_new(o, "virtio_id", json_integer(e->virtio_id));
-	else
+	if (e->op == STATE_ADD_SOCK)
 		json_object_set_new(o, "vhost_path", json_string(e->vhost_path));
+	if (e->op == STATE_ADD || e->at_relay)
+		json_object_set_new(o, "virtio_id", json_integer(e->virtio_id));
 	for (unsigned i = 0; i < e->n_devices; i++)
 		json_array_append_new(devs, json_string(e->devices[i]));
 	json_object_set_new(o, "devices", devs);
@@ -221,7 +251,8 @@ static char *str_field(json_t *o, const char *key)
 	return json_is_string(v) && json_string_length(v) > 0 ? strdup(json_string_value(v)) : NULL;
 }
 
-static int parse_entry(json_t *o, struct state_entry *e, char *why, size_t wl, size_t idx)
+static int parse_entry(json_t *o, long version, struct state_entry *e, char *why, size_t wl,
+	size_t idx)
 {
 	long v = -1;
 	e->mode = -1;
@@ -234,8 +265,14 @@ static int parse_entry(json_t *o, struct state_entry *e, char *why, size_t wl, s
 		if (int_field(o, "virtio_id", 0, 65535, true, &v) < 0)
 			return why_set(why, wl, "ports[%zu]: add needs a virtio_id", idx);
 		e->virtio_id = (unsigned)v;
+		e->at_relay = true;
 	} else if (strcmp(op, "add_sock") == 0) {
 		e->op = STATE_ADD_SOCK;
+		int has_id = version >= 2 ? int_field(o, "virtio_id", 0, 65535, false, &v) : 0;
+		if (has_id < 0)
+			return why_set(why, wl, "ports[%zu]: virtio_id must be 0..65535", idx);
+		e->at_relay = has_id > 0;
+		e->virtio_id = has_id > 0 ? (unsigned)v : 0;
 		e->vhost_path = str_field(o, "vhost_path");
 		if (e->vhost_path == NULL || e->vhost_path[0] != '/')
 			return why_set(why, wl, "ports[%zu]: add_sock needs an absolute vhost_path", idx);
@@ -252,10 +289,12 @@ static int parse_entry(json_t *o, struct state_entry *e, char *why, size_t wl, s
 	} else {
 		return why_set(why, wl, "ports[%zu]: unknown op \"%s\"", idx, op);
 	}
+	/* a socket whose VF was removed has none (version 2) */
+	size_t min = e->op == STATE_ADD_SOCK && version >= 2 ? 0 : 1;
 	json_t *devs = json_object_get(o, "devices");
-	if (!json_is_array(devs) || json_array_size(devs) == 0 ||
+	if (!json_is_array(devs) || json_array_size(devs) < min ||
 		json_array_size(devs) > STATE_MAX_DEVICES)
-		return why_set(why, wl, "ports[%zu]: devices must list 1..%d devices", idx,
+		return why_set(why, wl, "ports[%zu]: devices must list %zu..%d devices", idx, min,
 			STATE_MAX_DEVICES);
 	for (size_t i = 0; i < json_array_size(devs); i++) {
 		json_t *d = json_array_get(devs, i);
@@ -314,8 +353,8 @@ static int parse_root(json_t *root, struct state *s, char *why, size_t wl)
 		return why_set(why, wl, "not a JSON object");
 	if (int_field(root, "version", 0, 1L << 30, true, &version) < 0)
 		return why_set(why, wl, "no version");
-	if (version != STATE_VERSION)
-		return why_set(why, wl, "version %ld, this daemon reads %d", version, STATE_VERSION);
+	if (version < 1 || version > STATE_VERSION)
+		return why_set(why, wl, "version %ld, this daemon reads 1..%d", version, STATE_VERSION);
 	json_t *ports = json_object_get(root, "ports"), *pins = json_object_get(root, "pins");
 	if (!json_is_array(ports) || json_array_size(ports) > STATE_MAX_ENTRIES)
 		return why_set(why, wl, "\"ports\" must be a list of at most %d", STATE_MAX_ENTRIES);
@@ -324,7 +363,7 @@ static int parse_root(json_t *root, struct state *s, char *why, size_t wl)
 	for (size_t i = 0; i < json_array_size(ports); i++) {
 		struct state_entry e;
 		memset(&e, 0, sizeof(e));
-		int ret = parse_entry(json_array_get(ports, i), &e, why, wl, i);
+		int ret = parse_entry(json_array_get(ports, i), version, &e, why, wl, i);
 		if (ret == 0)
 			ret = state_put(s, &e);
 		else

@@ -2,14 +2,16 @@
 /* The dynamic ports the daemon recreates at start: what accepted ADD and
  * ADD_SOCK requests asked for (until REMOVE / REMOVE_SOCK), and core
  * pins from core_sched UPDATE, as a versioned JSON text. Pure: no I/O,
- * no relay calls, so unit tests drive it alone. */
+ * no relay calls, so unit tests drive it alone. At most one entry is at
+ * a relay: a socket's entry also carries the VF a later ADD put next to
+ * it, and none after a REMOVE took it. */
 #ifndef VFWD_STATE_FILE_H
 #define VFWD_STATE_FILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2 /* 2: add_sock's relay id, add_sock without devices; 1 is read */
 #define STATE_MAX_DEVICES 8   /* bond members, as port control allows */
 #define STATE_MAX_ENTRIES 128 /* relays are 32; room for entries that failed a replay */
 #define STATE_MAX_PINS 64
@@ -20,9 +22,11 @@ enum state_vhost_mode { STATE_VHOST_DEFAULT = -1, STATE_VHOST_SERVER = 0, STATE_
 
 struct state_entry {
 	enum state_op op;
-	unsigned virtio_id;  /* STATE_ADD: the key */
+	unsigned virtio_id;  /* STATE_ADD: the key; STATE_ADD_SOCK: its relay if at_relay */
+	bool at_relay;       /* always for STATE_ADD; false: the lowest free relay */
 	char *vhost_path;    /* STATE_ADD_SOCK: the key */
-	char *devices[STATE_MAX_DEVICES]; /* normalized PCI addresses or devargs */
+	char *devices[STATE_MAX_DEVICES]; /* normalized PCI addresses or devargs;
+					   * none: a socket whose VF was removed */
 	unsigned n_devices;
 	char *name;          /* bond name, NULL: one device */
 	int mode;            /* bond mode, -1: not given */
@@ -59,10 +63,19 @@ const char *state_entry_device(const struct state_entry *e);
  * with the same key (relay id for ADD, socket path for ADD_SOCK) in place.
  * -ENOSPC when full (e is freed). */
 int state_put(struct state *s, struct state_entry *e);
+/* The add_sock entry of path, NULL if none. */
+struct state_entry *state_find_sock(struct state *s, const char *path);
+/* Forget e's devices, name and mode (its socket stays). */
+void state_clear_devices(struct state_entry *e);
+/* Relay id is about to be recorded as what it is live, by an entry for
+ * socket keep_path (NULL: an ADD): other entries at id failed a replay
+ * and lost their relay: an ADD goes, a socket floats (at_relay false). */
+void state_vacate(struct state *s, unsigned id, const char *keep_path);
 /* Drop entries; each returns how many went. */
 unsigned state_drop_add(struct state *s, unsigned virtio_id);
 unsigned state_drop_sock_path(struct state *s, const char *path);
-unsigned state_drop_sock_device(struct state *s, const char *device); /* case-insensitive */
+/* add and add_sock entries known by device (case-insensitive) */
+unsigned state_drop_device(struct state *s, const char *device);
 /* Record a pin, replacing the relay's earlier one. -ENOSPC when full. */
 int state_put_pin(struct state *s, const struct state_pin *p);
 

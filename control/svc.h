@@ -32,6 +32,14 @@ struct svc_config {
 void svc_init(const struct svc_config *c);
 
 void svc_port_handle(const uint8_t *req, size_t len, struct buf *reply);
+/* The relay the last svc_port_handle call changed or found as asked (an
+ * ADD_SOCK's relay, say); -1: none (an error, nothing to remove). */
+int svc_port_last_relay(void);
+/* For control/persist.c's replay only: while on, ADD_SOCK takes relay
+ * `relay` (error 2 if it is not free; -1: the lowest free) and may name no
+ * device, to recreate a socket whose VF a REMOVE took: no wire request
+ * makes one, and this keeps that replay under ADD_SOCK's checks. */
+void svc_port_replay(bool on, int relay);
 void svc_config_handle(const uint8_t *req, size_t len, struct buf *reply);
 void svc_core_handle(const uint8_t *req, size_t len, struct buf *reply);
 

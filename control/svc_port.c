@@ -24,6 +24,21 @@ typedef Virtioforwarder__PortControlResponse Response;
 
 extern struct svc_config svc_cfg;
 
+static int last_relay = -1; /* svc_port_last_relay */
+static bool replay_on;
+static int replay_relay = -1;
+
+void svc_port_replay(bool on, int relay)
+{
+	replay_on = on;
+	replay_relay = on ? relay : -1;
+}
+
+int svc_port_last_relay(void)
+{
+	return last_relay;
+}
+
 struct port_req {
 	const Request *r;
 	char members[MAX_MEMBERS][DEV_LEN];
@@ -119,8 +134,10 @@ static void op_add(const struct port_req *q, struct buf *reply)
 	if (q->n == 0)
 		return reply_error(reply, EINVAL, SRC_VALIDATE);
 	int ret = attach(q, q->r->virtio_id, &f);
-	if (ret == 0)
+	if (ret == 0) {
+		last_relay = (int)q->r->virtio_id;
 		return reply_ok(reply, NULL);
+	}
 	if (q->n == 1)
 		return reply_error(reply, errcode_add_vf(ret, f.step), SRC_ADD_VF);
 	reply_error(reply, errcode_bond_add(ret, f.step), SRC_BOND_ADD);
@@ -131,8 +148,10 @@ static void op_remove(const struct port_req *q, struct buf *reply)
 	struct relay_fault f = {0};
 	const char *dev = q->device != NULL ? q->device : "";
 	int ret = relay_detach_vf(q->r->virtio_id, dev, q->conditional, &f);
-	if (ret == 0)
+	if (ret == 0) {
+		last_relay = (int)q->r->virtio_id;
 		return reply_ok(reply, NULL);
+	}
 	reply_error(reply, errcode_remove_vf(ret), SRC_REMOVE_VF);
 }
 
@@ -157,13 +176,21 @@ static int relay_by_device(const char *dev)
 	return -1;
 }
 
+static bool relay_free(unsigned id)
+{
+	struct relay_info ri;
+	return relay_get_info(id, &ri) == 0 && ri.socket_path == NULL && ri.vf_name == NULL &&
+		ri.virtio_state == VIRTIO_UNINIT;
+}
+
 static void op_add_sock(const struct port_req *q, struct buf *reply)
 {
 	const Request *r = q->r;
 	struct relay_fault f = {0};
 	struct relay_info ri;
 
-	if (r->vhost_path == NULL || q->n == 0)
+	/* no device: only a replayed socket whose VF a REMOVE took */
+	if (r->vhost_path == NULL || (q->n == 0 && !replay_on))
 		return reply_error(reply, -1, SRC_ADD_SOCK);
 	enum relay_vhost_mode mode = !r->has_vhost_mode ? RELAY_VHOST_DEFAULT :
 		r->vhost_mode == VIRTIOFORWARDER__PORT_CONTROL_REQUEST__VHOST_MODE__CLIENT ?
@@ -176,30 +203,37 @@ static void op_add_sock(const struct port_req *q, struct buf *reply)
 		 * path with another device or role is the original's error 1 */
 		bool same_mode = mode == RELAY_VHOST_DEFAULT ||
 			ri.socket_client == (mode == RELAY_VHOST_CLIENT);
-		if (ri.vf_name != NULL && strcasecmp(ri.vf_name, q->device) == 0 && same_mode)
+		bool same_dev = ri.vf_name == NULL || q->device == NULL ?
+			ri.vf_name == q->device : strcasecmp(ri.vf_name, q->device) == 0;
+		if (same_dev && same_mode) {
+			last_relay = owner;
 			return reply_ok(reply, NULL);
+		}
 		return reply_error(reply, 1, SRC_ADD_SOCK);
 	}
-	if (relay_by_device(q->device) >= 0)
+	if (q->device != NULL && relay_by_device(q->device) >= 0)
 		return reply_error(reply, -EEXIST, SRC_ADD_SOCK);
 	int id = -1;
-	for (unsigned i = 0; i < relay_max() && id < 0; i++)
-		if (relay_get_info(i, &ri) == 0 && ri.socket_path == NULL && ri.vf_name == NULL &&
-			ri.virtio_state == VIRTIO_UNINIT)
+	if (replay_relay >= 0) /* a replay: the relay it had, not the lowest free */
+		id = relay_free((unsigned)replay_relay) ? replay_relay : -1;
+	for (unsigned i = 0; replay_relay < 0 && i < relay_max() && id < 0; i++)
+		if (relay_free(i))
 			id = (int)i;
 	if (id < 0) {
 		ctl_log(CLOG_WARNING, "add_sock %s: no free relay%s", r->vhost_path,
 			svc_cfg.dynamic_sockets ? "" : " (static sockets: use ADD)");
 		return reply_error(reply, 2, SRC_ADD_SOCK);
 	}
-	int ret = attach(q, (unsigned)id, &f);
+	int ret = q->n > 0 ? attach(q, (unsigned)id, &f) : 0;
 	if (ret < 0)
 		return reply_error(reply, ret == -EEXIST ? -EEXIST : (q->n == 1 ? 3 : 4), SRC_ADD_SOCK);
 	if (relay_add_socket_mode((unsigned)id, r->vhost_path, mode, &f) < 0) {
 		relay_detach_vf((unsigned)id, NULL, true, NULL);
 		return reply_error(reply, 5, SRC_ADD_SOCK);
 	}
-	ctl_log(CLOG_INFO, "relay %d: socket %s with vf %s", id, r->vhost_path, q->device);
+	ctl_log(CLOG_INFO, "relay %d: socket %s with vf %s", id, r->vhost_path,
+		q->device != NULL ? q->device : "(none)");
+	last_relay = id;
 	reply_ok(reply, NULL);
 }
 
@@ -226,6 +260,7 @@ static void op_remove_sock(const struct port_req *q, struct buf *reply)
 		return reply_error(reply, 3, SRC_REMOVE_SOCK);
 	if (ri.vf_name != NULL && relay_detach_vf((unsigned)id, NULL, true, NULL) < 0)
 		return reply_error(reply, 4, SRC_REMOVE_SOCK);
+	last_relay = id;
 	reply_ok(reply, NULL);
 }
 
@@ -241,6 +276,7 @@ static void op_query_pci(const struct port_req *q, struct buf *reply)
 
 void svc_port_handle(const uint8_t *req, size_t len, struct buf *reply)
 {
+	last_relay = -1;
 	Request *r = virtioforwarder__port_control_request__unpack(NULL, len, req);
 	if (r == NULL) {
 		ctl_log(CLOG_WARNING, "port_control: unparseable request (%zu bytes)", len);

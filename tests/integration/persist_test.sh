@@ -7,7 +7,8 @@
 # The daemon is SIGKILLed and restarted: both relays come back from the
 # state file and traffic resumes (time printed). Then: a restart with B's
 # VF gone keeps A; a corrupt and a truncated state file are kept aside and
-# the daemon starts; repeated add/remove answers; --no-persist.
+# the daemon starts; repeated add/remove answers; --no-persist; a remove
+# on an add_sock relay keeps its socket, on its relay id, without the VF.
 . "$(dirname "$0")/lib.sh"
 CL=$BUILD/clients
 
@@ -161,4 +162,39 @@ grep -q "persist: replayed" "$WORK/d6.log" && fail "--no-persist replayed"
 expect 0 '^$' -- pc add --virtio-id 9 --device net_null1
 cmp -s "$WORK/good.json" "$STATE/state.json" || fail "--no-persist wrote the state file"
 stop_daemon d6
+
+# --- remove --virtio-id on an add_sock relay: across restarts the socket
+# stays on its relay without that VF (the VF is free), and a VF added there
+# later comes back with it; relay 0 is freed so "lowest free" would differ
+STATE=$WORK/state2
+SC=$WORK/vmC.sock
+relay_of() { # relay_of PATH: the relay id whose socket is PATH
+	st | awk -F= -v p="$1" '$1 ~ /[.]vhost_socket_name$/ && $2 == p {
+		sub(/^relay_/, "", $1); sub(/[.].*/, "", $1); print $1 }'
+}
+daemon d7
+expect 0 '^$' -- pc add_sock --device net_null3 --vhost-path "$WORK/first.sock"
+expect 0 '^$' -- pc add_sock --device net_null4 --vhost-path "$SC" --vhost-mode server
+k=$(relay_of "$SC")
+[ "$k" = 1 ] || fail "socket C on relay '$k', expected 1"
+expect 0 '^$' -- pc remove_sock --vhost-path "$WORK/first.sock"
+expect 0 '^$' -- pc remove --virtio-id "$k" --device net_null4
+expect 0 '^$' -- pc query_pci --vhost-path "$SC"
+stop_daemon d7
+daemon d8
+[ "$(relay_of "$SC")" = "$k" ] || fail "socket C not back on relay $k: $(st)"
+expect 0 '^$' -- pc query_pci --vhost-path "$SC" # no VF
+grep -q "persist: replayed add_sock $SC device (none) on relay $k" "$WORK/d8.log" ||
+	fail "C not replayed as a socket alone"
+expect 0 '^$' -- pc add --virtio-id 9 --device net_null4 # the removed VF is free
+expect 0 '^$' -- pc add --virtio-id "$k" --device net_null5
+kill -KILL "$DAEMON_PID_d8"
+wait "$DAEMON_PID_d8" 2>/dev/null || true
+daemon d9
+[ "$(relay_of "$SC")" = "$k" ] || fail "socket C not back on relay $k: $(st)"
+expect 0 '^net_null5$' -- pc query_pci --vhost-path "$SC"
+st | grep -x "relay_9.vf.pci_addr_str=net_null4" >/dev/null || fail "relay 9 lost net_null4: $(st)"
+grep -q "persist: skipped" "$WORK/d9.log" && fail "a replay failed: $(grep skipped "$WORK/d9.log")"
+stop_daemon d9
+log "remove on an add_sock relay: socket kept on relay $k, the VF not put back, a new one kept"
 log PASS
