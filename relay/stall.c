@@ -32,7 +32,8 @@ void stall_refused(struct relay_unit *u, int vid, uint16_t qid, uint16_t slot)
 	 * took for this connection just before, on the same dequeue. An empty
 	 * queue is a healthy one (also ends a backoff). */
 	if (!u->chains_split || rte_vhost_avail_entries(vid, qid) == 0) {
-		stall_moved(u, slot);
+		if (u->stall_suspect & (1u << slot)) /* else nothing to clear */
+			stall_moved(u, slot);
 		return;
 	}
 	u->stall_suspect |= 1u << slot;
