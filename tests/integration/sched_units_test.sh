@@ -109,7 +109,9 @@ ctx = zmq.Context()
 def ask(req, partial=False):
     s = ctx.socket(zmq.REQ)
     s.setsockopt(zmq.LINGER, 0)
-    s.setsockopt(zmq.RCVTIMEO, 4000)
+    # 10 s: one full-suite run saw a reply (to the 4th bad entry, logged
+    # as handled) not arrive within 4 s; not reproduced in 6 reruns
+    s.setsockopt(zmq.RCVTIMEO, 10000)
     s.connect(sys.argv[2])
     s.send(req.SerializePartialToString() if partial else req.SerializeToString())
     r = pb.CoreSchedResponse()
