@@ -58,6 +58,8 @@ int control_open(const char *const ep[SVC_COUNT], gid_t gid)
 		zmq_setsockopt(socks[s], ZMQ_LINGER, &linger, sizeof(linger));
 		zmq_setsockopt(socks[s], ZMQ_SNDTIMEO, &zero, sizeof(zero));
 		zmq_setsockopt(socks[s], ZMQ_MAXMSGSIZE, &max, sizeof(max));
+		int mandatory = 1; /* an unroutable reply is an error we log */
+		zmq_setsockopt(socks[s], ZMQ_ROUTER_MANDATORY, &mandatory, sizeof(mandatory));
 		int ret = endpoint_bind(socks[s], ep[s], gid);
 		if (ret < 0)
 			return ret;
@@ -73,13 +75,29 @@ static void envelope_close(struct envelope *e)
 	e->n = 0;
 }
 
-static void send_reply(void *sock, struct envelope *e, struct buf *reply)
+/* A reply that cannot go (the client left: EHOSTUNREACH, since the sockets
+ * are ROUTER_MANDATORY; its queue full: EAGAIN) is logged, not dropped
+ * silently, and the frames zmq did not take are freed. */
+static void send_reply(enum svc_kind kind, struct envelope *e, struct buf *reply)
 {
-	for (unsigned i = 0; i < e->n; i++)
-		zmq_msg_send(&e->frames[i], sock, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-	e->n = 0; /* zmq_msg_send took the frames */
-	zmq_send(sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-	zmq_send(sock, reply->data != NULL ? reply->data : (uint8_t *)"", reply->len, ZMQ_DONTWAIT);
+	void *sock = socks[kind];
+	int rc = 0;
+	unsigned sent = 0;
+	while (sent < e->n && rc >= 0)
+		if ((rc = zmq_msg_send(&e->frames[sent], sock, ZMQ_SNDMORE | ZMQ_DONTWAIT)) >= 0)
+			sent++;
+	for (unsigned i = sent; i < e->n; i++)
+		zmq_msg_close(&e->frames[i]);
+	e->n = 0;
+	/* once the first frame is queued, zmq queues the rest with it */
+	if (rc >= 0)
+		rc = zmq_send(sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	if (rc >= 0)
+		rc = zmq_send(sock, reply->data != NULL ? reply->data : (uint8_t *)"", reply->len,
+			ZMQ_DONTWAIT);
+	if (rc < 0)
+		ctl_log(CLOG_WARNING, "control: %s: reply not sent: %s", svc_names[kind],
+			zmq_strerror(zmq_errno()));
 	free(reply->data);
 	reply->data = NULL;
 }
@@ -111,7 +129,7 @@ static void add_pending(struct pending *p)
 	/* full: answer now, over the window elapsed so far */
 	struct buf reply = {0};
 	svc_stats_finish(p->stats, &reply);
-	send_reply(socks[SVC_STATS], &p->env, &reply);
+	send_reply(SVC_STATS, &p->env, &reply);
 	free(p);
 }
 
@@ -184,7 +202,7 @@ static void serve_one(enum svc_kind kind)
 		persist_note(kind, data, len, &reply);
 	}
 	zmq_msg_close(&body);
-	send_reply(sock, &env, &reply);
+	send_reply(kind, &env, &reply);
 }
 
 static int next_timeout_ms(void)
@@ -207,7 +225,7 @@ static void finish_due(void)
 			continue;
 		struct buf reply = {0};
 		svc_stats_finish(p->stats, &reply);
-		send_reply(socks[SVC_STATS], &p->env, &reply);
+		send_reply(SVC_STATS, &p->env, &reply);
 		free(p);
 		pendings[i] = NULL;
 	}
@@ -258,7 +276,7 @@ void control_close(void)
 		if (pendings[i] != NULL) {
 			struct buf reply = {0};
 			svc_stats_finish(pendings[i]->stats, &reply);
-			send_reply(socks[SVC_STATS], &pendings[i]->env, &reply);
+			send_reply(SVC_STATS, &pendings[i]->env, &reply);
 			free(pendings[i]);
 			pendings[i] = NULL;
 		}
