@@ -100,6 +100,21 @@ def main():
             print(f"vq {n} desc=0x{st['vring-desc']:x} avail=0x{st['vring-avail']:x} "
                   f"used=0x{st['vring-used']:x} last_avail={st['last-avail-idx']} "
                   f"used_idx={st['used-idx']}", flush=True)
+    elif op == "ringidx":  # live split-ring indexes, read from guest RAM
+        import struct, tempfile
+        q = Qmp(path)
+        dev = q.cmd("x-query-virtio")[0]["path"]
+        out = []
+        for n in range(2):
+            st = q.cmd("x-query-virtio-queue-status", path=dev, queue=n)
+            idx = []
+            for area in ("vring-avail", "vring-used"):
+                with tempfile.NamedTemporaryFile() as f:
+                    q.cmd("pmemsave", val=st[area], size=4, filename=f.name)
+                    idx.append(struct.unpack("<HH", f.read(4)))
+            out.append(f"vq {n} avail flags={idx[0][0]} idx={idx[0][1]} "
+                       f"used flags={idx[1][0]} idx={idx[1][1]}")
+        print("; ".join(out), flush=True)
     elif op == "cont":
         Qmp(path).cmd("cont")
     elif op == "quit":
