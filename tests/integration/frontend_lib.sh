@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Sourced by tests that drive tests/integration/vhost_frontend.py: one
-# Python process per guest, commands over fifos. Needs WORK, PIDS, fail
-# and FE_PY (lib.sh and the test set them).
+# Python process per guest, commands over fifos. Needs WORK, PIDS and fail
+# (lib.sh sets them).
+FE_PY=$(dirname "${BASH_SOURCE[0]}")/vhost_frontend.py
 declare -A FE_W FE_R
 start_fe() { # start_fe NAME SOCK
 	mkfifo "$WORK/$1.in" "$WORK/$1.out"

@@ -11,7 +11,6 @@
 # must come back. No timing is asserted: every wait has a deadline.
 . "$(dirname "$0")/lib.sh"
 CL=$BUILD/clients
-FE_PY=$(dirname "$0")/vhost_frontend.py
 mkdir -p "$WORK/ep" "$WORK/d" "$WORK/sock"
 ST=ipc://$WORK/ep/stats
 SOCK0=$WORK/sock/virtio-forwarder0.sock
